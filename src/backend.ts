@@ -1,0 +1,137 @@
+/**
+ * Choosing the TensorFlow.js backend. Every notebook starts with `await selectBackend()`.
+ *
+ * Order of preference: `tensorflow` (native libtensorflow through @tensorflow/tfjs-node, when a
+ * user has managed to install it), then `wasm` (SIMD WebAssembly, installs everywhere), then
+ * `cpu` (plain JavaScript, about 6x slower than wasm on the reference VAE step; see FACTS).
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** A backend vae-lab knows how to start. */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+/** All backends, fastest first. */
+export const BACKENDS: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+
+/** Name of the environment variable that forces a backend. */
+export const BACKEND_ENV = "VAE_LAB_BACKEND";
+
+/** One attempt to start a backend. */
+export interface BackendAttempt {
+  backend: BackendName;
+  ok: boolean;
+  /** Why it could not start, when `ok` is false. */
+  error?: string;
+}
+
+/** Which backend runs, and why. */
+export interface BackendReport {
+  backend: BackendName;
+  /** The backend that was asked for (argument or environment), if any. */
+  requested?: BackendName;
+  /** One sentence on why this backend runs. */
+  reason: string;
+  attempts: BackendAttempt[];
+  /** The tfjs version in use. */
+  tfjsVersion: string;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** Force this backend; overrides `VAE_LAB_BACKEND`. */
+  backend?: BackendName;
+}
+
+/**
+ * Starts the fastest available backend (or the requested one) and reports which one runs and why.
+ * A requested backend that cannot start is an error: silently training 6x slower is worse.
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+  const requested = options.backend ?? backendFromEnv();
+  const source = options.backend ? "the caller" : `${BACKEND_ENV}=${requested}`;
+  if (requested !== undefined && !BACKENDS.includes(requested)) {
+    throw new Error(`Unknown backend ${JSON.stringify(requested)}: use one of ${BACKENDS.join(", ")}.`);
+  }
+  const candidates = requested ? [requested] : BACKENDS;
+  const attempts: BackendAttempt[] = [];
+  for (const backend of candidates) {
+    const error = await tryStart(backend);
+    attempts.push(error === undefined ? { backend, ok: true } : { backend, ok: false, error });
+    if (error === undefined) {
+      const reason = requested ? `requested by ${source}.` : explain(backend, attempts);
+      return { backend, requested, reason, attempts, tfjsVersion: tf.version.tfjs };
+    }
+  }
+  const failed = attempts.map((a) => `${a.backend}: ${a.error}`).join("; ");
+  throw new Error(
+    requested
+      ? `The requested backend "${requested}" could not start (${failed}). Unset ${BACKEND_ENV} or pick another of ${BACKENDS.join(", ")}.`
+      : `No TensorFlow.js backend could start (${failed}). Reinstall the npm packages with \`npm ci\`.`,
+  );
+}
+
+/** A one-line summary of a report, for notebooks and logs. */
+export function describeBackend(report: BackendReport): string {
+  return `backend: ${report.backend} (tfjs ${report.tfjsVersion}); ${report.reason}`;
+}
+
+function backendFromEnv(): BackendName | undefined {
+  const value = process.env[BACKEND_ENV]?.trim().toLowerCase();
+  if (!value) return undefined;
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`${BACKEND_ENV}=${JSON.stringify(value)} is not a backend: use one of ${BACKENDS.join(", ")}, or unset it.`);
+}
+
+/** Starts one backend; returns why it failed, or undefined when it runs. */
+async function tryStart(backend: BackendName): Promise<string | undefined> {
+  try {
+    if (backend === "tensorflow" && !loadOptional("@tensorflow/tfjs-node")) {
+      return "@tensorflow/tfjs-node is not installed (see the README for native speed)";
+    }
+    if (backend === "wasm") require("@tensorflow/tfjs-backend-wasm");
+    if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
+    await tf.ready();
+    if (backend === "wasm") {
+      // @@wasm-fixes@@
+    }
+    if (backend === "cpu") silenceCpuBanner();
+    return undefined;
+  } catch (err) {
+    return firstLine(err);
+  }
+}
+
+/**
+ * Loads an optional package by a computed name (so tsc needs no types for it).
+ * Returns false when it is not installed; other load failures are thrown.
+ */
+function loadOptional(name: string): boolean {
+  try {
+    require(name);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === "MODULE_NOT_FOUND" && String(err).includes(name)) return false;
+    throw err;
+  }
+}
+
+/**
+ * The cpu backend prints a "install our node backend" banner to stderr on first use. The report
+ * already says which backend runs and the README says how to get native speed; stderr output would
+ * also fail the notebook runner, which treats any stderr as an error.
+ */
+function silenceCpuBanner(): void {
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (backend.firstUse !== undefined) backend.firstUse = false;
+}
+
+function explain(backend: BackendName, attempts: BackendAttempt[]): string {
+  const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend} unavailable (${a.error})`);
+  const why = backend === "tensorflow" ? "the fastest: native TensorFlow through @tensorflow/tfjs-node" : "the fastest that could start";
+  return [why, ...skipped].join("; ") + ".";
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n")[0];
+}
