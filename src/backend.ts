@@ -13,6 +13,9 @@ export type BackendName = "tensorflow" | "wasm" | "cpu";
 /** All backends, fastest first. */
 export const BACKENDS: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
 
+/** The optional package that brings the native `tensorflow` backend. */
+const NATIVE_PACKAGE = "@tensorflow/tfjs-node";
+
 /** Name of the environment variable that forces a backend. */
 export const BACKEND_ENV = "VAE_LAB_BACKEND";
 
@@ -85,8 +88,9 @@ function backendFromEnv(): BackendName | undefined {
 /** Starts one backend; returns why it failed, or undefined when it runs. */
 async function tryStart(backend: BackendName): Promise<string | undefined> {
   try {
-    if (backend === "tensorflow" && !loadOptional("@tensorflow/tfjs-node")) {
-      return "@tensorflow/tfjs-node is not installed (see the README for native speed)";
+    if (backend === "tensorflow") {
+      if (!nativeInstalled()) return `${NATIVE_PACKAGE} is not installed (the README says how to add it for native speed)`;
+      require(NATIVE_PACKAGE);
     }
     if (backend === "wasm") require("@tensorflow/tfjs-backend-wasm");
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
@@ -102,16 +106,14 @@ async function tryStart(backend: BackendName): Promise<string | undefined> {
 }
 
 /**
- * Loads an optional package by a computed name (so tsc needs no types for it).
- * Returns false when it is not installed; other load failures are thrown.
+ * True when the real @tensorflow/tfjs-node is installed. The package name alone is not enough:
+ * the danfojs-node override installs plain @tensorflow/tfjs under that name (see package.json).
  */
-function loadOptional(name: string): boolean {
+function nativeInstalled(): boolean {
   try {
-    require(name);
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === "MODULE_NOT_FOUND" && String(err).includes(name)) return false;
-    throw err;
+    return require(`${NATIVE_PACKAGE}/package.json`).name === NATIVE_PACKAGE && require.resolve(NATIVE_PACKAGE) !== "";
+  } catch {
+    return false;
   }
 }
 

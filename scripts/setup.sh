@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# One idempotent set-up for vae-lab, used by both README commands (`npm start`, `npm test`):
+# npm packages, a Jupyter with nbclient and ipykernel, the tslab kernel, and the compiled library.
+# Each step checks first and does nothing when it is already done; a second run says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STATE=$ROOT/.vae-lab          # generated, gitignored: the chosen Python and the kernel launcher
+mkdir -p "$STATE"
+did=()
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- Node.js -------------------------------------------------------------------------------
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || die "Node.js is not installed: install Node.js 20 or newer (https://nodejs.org or your package manager)."
+[ "$node_major" -ge 20 ] || die "Node.js $(node --version) is too old: vae-lab needs Node.js 20 or newer."
+
+# --- npm packages: installed exactly as the lockfile says, again only when the lockfile changes ---
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.vae-lab-lock 2>/dev/null)" != "$lock_hash" ]; then
+  say "installing npm packages (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.vae-lab-lock
+  did+=("npm packages installed")
+fi
+
+# --- Jupyter: a Python that has the notebook server, nbconvert, nbclient and ipykernel ---------
+has_jupyter() { "$1" -c 'import notebook, nbconvert, nbclient, ipykernel, jupyter_client' >/dev/null 2>&1; }
+find_python() {
+  local candidates=("${VAE_LAB_PYTHON:-}" "$(cat "$STATE/python" 2>/dev/null)" /usr/bin/python3 "$(command -v python3 || true)")
+  local py
+  for py in "${candidates[@]}"; do
+    [ -n "$py" ] && [ -x "$py" ] && has_jupyter "$py" && { echo "$py"; return 0; }
+  done
+  return 1
+}
+if ! PY=$(find_python); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Jupyter from Debian packages (apt-get)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel >/dev/null
+  elif command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+    say "installing Jupyter with pip (user site)..."
+    python3 -m pip install --user --quiet notebook nbconvert nbclient ipykernel || true
+  fi
+  PY=$(find_python) || die "no Jupyter found and none could be installed. Install one, then run again:
+  Debian/Ubuntu: sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
+  elsewhere:     python3 -m pip install notebook nbconvert nbclient ipykernel
+  (or set VAE_LAB_PYTHON to a Python that has them)"
+  did+=("Jupyter installed ($PY)")
+fi
+if [ "$(cat "$STATE/python" 2>/dev/null)" != "$PY" ]; then echo "$PY" > "$STATE/python"; fi
+
+# --- tslab kernel: launched by absolute paths, so it starts whatever PATH Jupyter runs with -----
+launcher=$STATE/tslab-kernel
+launcher_text="#!/bin/sh
+exec \"$(command -v node)\" \"$ROOT/node_modules/tslab/bin/tslab\" \"\$@\""
+if [ "$(cat "$launcher" 2>/dev/null)" != "$launcher_text" ]; then
+  printf '%s\n' "$launcher_text" > "$launcher"
+  chmod +x "$launcher"
+fi
+kernel_cmd=$("$PY" -m jupyter kernelspec list --json 2>/dev/null | "$PY" -c 'import json,sys; k=json.load(sys.stdin)["kernelspecs"].get("tslab"); print(k["spec"]["argv"][0] if k else "")')
+if [ "$kernel_cmd" != "$launcher" ]; then
+  say "registering the tslab kernel with $PY..."
+  node_modules/.bin/tslab install --user --python="$PY" --binary="$launcher" >/dev/null
+  did+=("tslab kernel registered")
+fi
+
+# --- the library: dist/ rebuilt only when a source or config file is newer than the last build --
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+  say "building the library (src/ -> dist/)..."
+  npx --no-install tsc -p tsconfig.build.json
+  touch "$stamp"
+  did+=("library built")
+fi
+
+if [ ${#did[@]} -eq 0 ]; then
+  say "already set up, nothing to do (Jupyter: $PY; tslab kernel: $launcher)."
+else
+  say "done: $(IFS=';'; echo "${did[*]}" | sed 's/;/; /g')."
+fi
