@@ -1,0 +1,48 @@
+/**
+ * Kernel fixes for the wasm backend: one switch to turn them on and off.
+ *
+ * `selectBackend()` installs them when it starts wasm (unless `VAE_LAB_WASM_FIXES=0`); the bench
+ * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
+ */
+import { AppliedFixes, KernelFix, applyKernelFixes, restoreKernels } from "./kernel-registry";
+import { matMulFixes } from "./matmul";
+
+/** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
+export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
+
+/** Every fix, in the order they are installed. */
+const FIXES: readonly KernelFix[] = [...matMulFixes];
+
+let applied: AppliedFixes | undefined;
+
+/**
+ * Replaces slow or missing wasm kernels with the fixed ones. Does nothing when already installed,
+ * or when `VAE_LAB_WASM_FIXES=0` (unless `force` is true). Returns whether the fixes are installed.
+ */
+export function installWasmFixes(options: { force?: boolean } = {}): boolean {
+  if (applied) return true;
+  if (!options.force && wasmFixesDisabledByEnv()) return false;
+  require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
+  applied = applyKernelFixes("wasm", FIXES);
+  return true;
+}
+
+/** Restores the wasm kernels as shipped. Does nothing when the fixes are not installed. */
+export function uninstallWasmFixes(): void {
+  if (!applied) return;
+  restoreKernels(applied);
+  applied = undefined;
+}
+
+/** True while the fixes are installed. */
+export function wasmFixesInstalled(): boolean {
+  return applied !== undefined;
+}
+
+/** True when `VAE_LAB_WASM_FIXES` is set to 0/false/off. */
+export function wasmFixesDisabledByEnv(): boolean {
+  const value = (process.env[WASM_FIXES_ENV] ?? "").trim().toLowerCase();
+  if (value === "" || value === "1" || value === "true" || value === "on") return false;
+  if (value === "0" || value === "false" || value === "off") return true;
+  throw new Error(`${WASM_FIXES_ENV}=${JSON.stringify(value)} is not understood: set it to 0 (fixes off) or 1 (on), or unset it.`);
+}
