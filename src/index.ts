@@ -19,3 +19,7 @@ export * from "./data/datasets";
 
 // Figures, images and tables.
 // @@figures-exports@@
+export * from "./figures/png";
+export * from "./figures/normal";
+export * from "./figures/images";
+export * from "./figures/display";
