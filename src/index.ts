@@ -13,6 +13,18 @@ export * from "./data/datasets";
 
 // Models, losses, training, evaluation (library).
 // @@library-exports@@
+export * from "./random";
+export * from "./data/batches";
+export * from "./model/config";
+export * from "./model/networks";
+export * from "./model/model";
+export * from "./model/likelihoods";
+export * from "./model/kl";
+export * from "./model/reparameterize";
+export * from "./model/noise";
+export * from "./model/schedules";
+export * from "./model/losses";
+export * from "./train/step";
 
 // Speed: kernel fixes for the wasm backend.
 // @@speed-exports@@

@@ -1,0 +1,89 @@
+/**
+ * The configuration of a model: everything needed to rebuild it (saved beside the weights in a
+ * checkpoint). Plain JSON, so it can be printed, stored and compared.
+ */
+
+/** Which model: plain autoencoder, denoising autoencoder or variational autoencoder. */
+export type ModelKind = "ae" | "dae" | "vae";
+/** Encoder and decoder as fully connected (`mlp`) or small convolutional (`conv`) networks. */
+export type Architecture = "mlp" | "conv";
+/** The decoder's output distribution over pixels. */
+export type Likelihood = "bernoulli" | "gaussian";
+/** Hidden-layer activations (names of tf.layers activations). */
+export type Activation = "relu" | "elu" | "tanh" | "sigmoid" | "selu" | "softplus" | "linear";
+/** Corruption of the denoising autoencoder's input. */
+export type NoiseKind = "gaussian" | "masking" | "salt-and-pepper";
+
+/** Noise of a denoising autoencoder: the kind and its level (std, or fraction of pixels). */
+export interface NoiseConfig {
+  kind: NoiseKind;
+  level: number;
+}
+
+/** Everything that defines a model's architecture. */
+export interface ModelConfig {
+  kind: ModelKind;
+  arch: Architecture;
+  /** Image shape `[rows, cols, channels]`; the model reads flat rows of `rows*cols*channels`. */
+  inputShape: [number, number, number];
+  /** Dimension of the code `z`. */
+  latentDim: number;
+  /** Widths of the encoder's dense hidden layers; the decoder mirrors them. */
+  hidden: number[];
+  /** Filters of the conv encoder's stride-2 layers (conv only); the decoder mirrors them. */
+  filters: number[];
+  activation: Activation;
+  likelihood: Likelihood;
+  /** Standard deviation of the Gaussian likelihood (its initial value when learned). */
+  sigma: number;
+  /** Learn one shared `logSigma` of the Gaussian likelihood. */
+  learnSigma: boolean;
+  /** Input corruption of a denoising autoencoder (`dae` only). */
+  noise?: NoiseConfig;
+  /** Seed of the initial weights. */
+  seed: number;
+}
+
+/** The defaults: the pytorch/examples VAE (MLP 784-400-20, Bernoulli likelihood). */
+export const DEFAULT_CONFIG: ModelConfig = {
+  kind: "vae",
+  arch: "mlp",
+  inputShape: [28, 28, 1],
+  latentDim: 20,
+  hidden: [400],
+  filters: [32, 64],
+  activation: "relu",
+  likelihood: "bernoulli",
+  sigma: 1,
+  learnSigma: false,
+  seed: 0,
+};
+
+/** Fills in defaults and checks every field, with an error saying what to change. */
+export function modelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
+  const config: ModelConfig = { ...DEFAULT_CONFIG, ...dropUndefined(options) };
+  if (config.kind === "dae" && !config.noise) config.noise = { kind: "gaussian", level: 0.5 };
+  const fail = (msg: string) => {
+    throw new Error(`Invalid model config: ${msg}`);
+  };
+  if (!["ae", "dae", "vae"].includes(config.kind)) fail(`kind ${JSON.stringify(config.kind)} is not one of ae, dae, vae.`);
+  if (!["mlp", "conv"].includes(config.arch)) fail(`arch ${JSON.stringify(config.arch)} is not one of mlp, conv.`);
+  if (!["bernoulli", "gaussian"].includes(config.likelihood)) fail(`likelihood ${JSON.stringify(config.likelihood)} is not bernoulli or gaussian.`);
+  const [rows, cols, channels] = config.inputShape ?? [];
+  if (![rows, cols, channels].every((v) => Number.isInteger(v) && v > 0)) fail(`inputShape must be three positive integers [rows, cols, channels], got ${JSON.stringify(config.inputShape)}.`);
+  if (!(Number.isInteger(config.latentDim) && config.latentDim > 0)) fail(`latentDim must be a positive integer, got ${config.latentDim}.`);
+  if (!config.hidden.every((h) => Number.isInteger(h) && h > 0)) fail(`hidden must be positive integers, got ${JSON.stringify(config.hidden)}.`);
+  if (config.arch === "conv") {
+    if (config.filters.length === 0 || !config.filters.every((f) => Number.isInteger(f) && f > 0)) fail(`filters must be positive integers, got ${JSON.stringify(config.filters)}.`);
+    const stride = 2 ** config.filters.length;
+    if (rows % stride !== 0 || cols % stride !== 0) fail(`the conv net halves the image ${config.filters.length} times, so rows and cols must be multiples of ${stride} (got ${rows}x${cols}); use fewer filters or arch "mlp".`);
+  }
+  if (!(config.sigma > 0)) fail(`sigma must be positive, got ${config.sigma}.`);
+  if (config.noise && !(config.noise.level >= 0)) fail(`noise level must be >= 0, got ${config.noise.level}.`);
+  if (!Number.isFinite(config.seed)) fail(`seed must be a number, got ${config.seed}.`);
+  return config;
+}
+
+function dropUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
