@@ -25,9 +25,14 @@ export * from "./model/noise";
 export * from "./model/schedules";
 export * from "./model/losses";
 export * from "./train/step";
+export * from "./train/loop";
+export * from "./train/checkpoint";
+export * from "./eval/loss";
+export * from "./eval/reconstruction";
 
 // Speed: kernel fixes for the wasm backend.
 // @@speed-exports@@
+export * from "./speed/wasm-fixes";
 
 // Figures, images and tables.
 // @@figures-exports@@
