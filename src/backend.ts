@@ -96,7 +96,7 @@ async function tryStart(backend: BackendName): Promise<string | undefined> {
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
     await tf.ready();
     if (backend === "wasm") {
-      // @@wasm-fixes@@
+      (require("./speed/wasm-fixes") as typeof import("./speed/wasm-fixes")).installWasmFixes(); // honours VAE_LAB_WASM_FIXES=0
     }
     if (backend === "cpu") silenceCpuBanner();
     return undefined;

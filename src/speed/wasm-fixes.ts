@@ -5,13 +5,14 @@
  * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
  */
 import { AppliedFixes, KernelFix, applyKernelFixes, restoreKernels } from "./kernel-registry";
+import { conv2DBackpropFilterFix } from "./conv2d-backprop-filter";
 import { matMulFixes } from "./matmul";
 
 /** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
 
 /** Every fix, in the order they are installed. */
-const FIXES: readonly KernelFix[] = [...matMulFixes];
+const FIXES: readonly KernelFix[] = [...matMulFixes, conv2DBackpropFilterFix];
 
 let applied: AppliedFixes | undefined;
 

@@ -1,0 +1,174 @@
+/**
+ * The wasm kernel fixes against the cpu backend (plain JavaScript, the reference): forward values
+ * and gradients on seeded random inputs, several shapes including odd sizes and batch dimensions.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../src/backend";
+import { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from "../src/speed/wasm-fixes";
+
+/** Seeded uniform numbers in [-1, 1) (mulberry32), so a failure reproduces. */
+function randomArray(size: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+type Inputs = { shape: number[]; seed: number }[];
+/** f gets tensors built from the inputs and returns the tensors to compare (values, gradients). */
+type Computation = (...xs: tf.Tensor[]) => tf.Tensor[];
+
+/** Runs `f` on the named backend and returns its outputs as plain arrays. */
+async function runOn(backend: "cpu" | "wasm", inputs: Inputs, f: Computation): Promise<Float32Array[]> {
+  await selectBackend({ backend });
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(() => f(...inputs.map(({ shape, seed }) => tf.tensor(randomArray(shape.reduce((p, d) => p * d, 1), seed), shape))));
+  const values = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outs);
+  assert.equal(tf.memory().numTensors, before, `${backend}: the computation leaked tensors`);
+  return values;
+}
+
+/** Asserts wasm (with the fixes) and cpu agree to float32 accuracy, relative to the largest value. */
+async function assertMatchesCpu(label: string, inputs: Inputs, f: Computation): Promise<void> {
+  const expected = await runOn("cpu", inputs, f);
+  const actual = await runOn("wasm", inputs, f);
+  assert.ok(wasmFixesInstalled(), "selectBackend({ backend: 'wasm' }) should leave the fixes installed");
+  assert.equal(actual.length, expected.length);
+  expected.forEach((want, i) => {
+    const got = actual[i];
+    assert.equal(got.length, want.length, `${label}, output ${i}: size`);
+    let scale = 1;
+    let worst = 0;
+    for (let j = 0; j < want.length; j++) {
+      scale = Math.max(scale, Math.abs(want[j]));
+      worst = Math.max(worst, Math.abs(got[j] - want[j]));
+    }
+    assert.ok(worst <= 2e-5 * scale, `${label}, output ${i}: wasm differs from cpu by ${worst} (scale ${scale})`);
+  });
+}
+
+/** Value and gradients of sum(f(...) * w) for a fixed random weighting w (so every output element matters). */
+function withGradients(f: (...xs: tf.Tensor[]) => tf.Tensor): Computation {
+  return (...xs) => {
+    const y = f(...xs);
+    const w = tf.tensor(randomArray(y.size, 99), y.shape);
+    const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...args), w)))(xs);
+    return [y, ...grads];
+  };
+}
+
+test("selecting wasm installs the fixes; uninstall restores the shipped kernels", async () => {
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes();
+  const fixed = tf.getKernel("BatchMatMul", "wasm").kernelFunc;
+  uninstallWasmFixes();
+  assert.equal(wasmFixesInstalled(), false);
+  assert.notEqual(tf.getKernel("BatchMatMul", "wasm").kernelFunc, fixed);
+  assert.equal(tf.getKernelsForBackend("wasm").some((k) => k.kernelName === "Conv2DBackpropFilter"), false);
+  installWasmFixes();
+  assert.ok(wasmFixesInstalled());
+});
+
+test("VAE_LAB_WASM_FIXES=0 leaves the backend as shipped", async () => {
+  await selectBackend({ backend: "wasm" });
+  uninstallWasmFixes();
+  process.env.VAE_LAB_WASM_FIXES = "0";
+  try {
+    assert.equal(installWasmFixes(), false);
+    assert.equal(wasmFixesInstalled(), false);
+    process.env.VAE_LAB_WASM_FIXES = "maybe";
+    assert.throws(() => installWasmFixes(), /VAE_LAB_WASM_FIXES/);
+  } finally {
+    delete process.env.VAE_LAB_WASM_FIXES;
+  }
+  assert.equal(installWasmFixes(), true);
+});
+
+for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+  test(`BatchMatMul transposeA=${transposeA} transposeB=${transposeB}: values and gradients match cpu`, async () => {
+    // [m, k, n] triples: odd sizes, the reference layer shape, a wide-k and a single-row case.
+    for (const [m, k, n] of [[7, 13, 5], [128, 784, 40], [3, 257, 31], [1, 9, 17]]) {
+      const aShape = transposeA ? [k, m] : [m, k];
+      const bShape = transposeB ? [n, k] : [k, n];
+      const product = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, transposeA, transposeB);
+      const f = withGradients(product);
+      await assertMatchesCpu(`${m}x${k}x${n}`, [{ shape: aShape, seed: m }, { shape: bShape, seed: n }], f);
+      await assertMatchesCpu(`3 x ${m}x${k}x${n}`, [{ shape: [3, ...aShape], seed: 1 }, { shape: [3, ...bShape], seed: 2 }], f);
+      // A batch of 1 broadcast against 3: values only (tfjs's BatchMatMul gradient rejects broadcasting on every backend).
+      const bcast = [{ shape: [1, ...aShape], seed: 3 }, { shape: [3, ...bShape], seed: 4 }];
+      await assertMatchesCpu(`bcast ${m}x${k}x${n}`, bcast, (a, b) => [product(a, b)]);
+    }
+  });
+}
+
+test("_FusedMatMul with bias and activations: values and gradients match cpu", async () => {
+  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const activation of ["linear", "relu", "sigmoid", "elu"] as const) {
+      for (const [m, k, n] of [[128, 400, 784], [5, 11, 3]]) {
+        const aShape = transposeA ? [k, m] : [m, k];
+        const bShape = transposeB ? [n, k] : [k, n];
+        const inputs = [{ shape: aShape, seed: 5 }, { shape: bShape, seed: 6 }, { shape: [n], seed: 7 }];
+        const fused = (a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor) =>
+          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, transposeA, transposeB, activation });
+        const label = `${activation} tA=${transposeA} tB=${transposeB} ${m}x${k}x${n}`;
+        // tfjs differentiates fused products only for linear and relu.
+        const f = activation === "linear" || activation === "relu" ? withGradients(fused) : (...xs: tf.Tensor[]) => [fused(xs[0], xs[1], xs[2])];
+        await assertMatchesCpu(`${label} +bias`, inputs, f);
+        await assertMatchesCpu(`${label} no bias`, inputs.slice(0, 2), f);
+      }
+    }
+  }
+});
+
+test("Conv2DBackpropFilter (conv2d gradients) matches cpu: strides 1 and 2, same and valid, odd sizes", async () => {
+  // [batch, height, width, inChannels, outChannels, filter size]
+  for (const [batch, h, w, inC, outC, size] of [[2, 7, 9, 1, 4, 3], [3, 8, 8, 3, 8, 3], [1, 13, 11, 8, 5, 5], [4, 5, 5, 16, 2, 1]]) {
+    for (const strides of [1, 2] as const) {
+      for (const pad of ["same", "valid"] as const) {
+        const f = withGradients((x, filter) => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad));
+        await assertMatchesCpu(
+          `conv2d ${batch}x${h}x${w}x${inC}->${outC} k${size} s${strides} ${pad}`,
+          [{ shape: [batch, h, w, inC], seed: h }, { shape: [size, size, inC, outC], seed: w }],
+          f,
+        );
+      }
+    }
+  }
+});
+
+test("conv2dTranspose (Conv2DBackpropInput forward, Conv2DBackpropFilter backward) matches cpu", async () => {
+  // [batch, height, width, inChannels, outChannels, filter size, stride]: the decoder's upsampling shapes.
+  for (const [batch, h, w, inC, outC, size, stride] of [[2, 7, 7, 8, 4, 3, 2], [3, 5, 6, 3, 1, 3, 1], [1, 4, 4, 2, 3, 4, 2]]) {
+    const outShape: [number, number, number, number] = [batch, h * stride, w * stride, outC];
+    const f = withGradients((x, filter) => tf.conv2dTranspose(x as tf.Tensor4D, filter as tf.Tensor4D, outShape, stride, "same"));
+    await assertMatchesCpu(
+      `conv2dTranspose ${batch}x${h}x${w}x${inC}->${outC} k${size} s${stride}`,
+      [{ shape: [batch, h, w, inC], seed: 11 }, { shape: [size, size, outC, inC], seed: 12 }],
+      f,
+    );
+  }
+});
+
+test("the fixed kernels free their temporaries in the wasm backend", async () => {
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes();
+  const backend = tf.backend();
+  const x = tf.tensor(randomArray(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
+  const filter = tf.tensor(randomArray(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
+  const dataIds = backend.numDataIds();
+  tf.tidy(() => {
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, filter]);
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b, true, true)))([filter.reshape([27, 4]), x.reshape([9, 24]).slice([0, 0], [4, 27])]);
+  });
+  assert.equal(backend.numDataIds(), dataIds);
+  tf.dispose([x, filter]);
+});
