@@ -29,6 +29,8 @@ export * from "./train/loop";
 export * from "./train/checkpoint";
 export * from "./eval/loss";
 export * from "./eval/reconstruction";
+export * from "./eval/probe";
+export * from "./eval/roc";
 
 // Speed: kernel fixes for the wasm backend.
 // @@speed-exports@@
@@ -39,4 +41,7 @@ export * from "./speed/wasm-fixes";
 export * from "./figures/png";
 export * from "./figures/normal";
 export * from "./figures/images";
+export * from "./figures/charts";
+export * from "./figures/plotly";
+export * from "./figures/browser";
 export * from "./figures/display";

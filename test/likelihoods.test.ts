@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { bernoulliLogLikelihood, gaussianLogLikelihood, selectBackend, softplus } from "../src";
+
+const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
+
+test("Bernoulli log-likelihood on logits matches x log p + (1 - x) log(1 - p) computed by hand", async () => {
+  await selectBackend({ backend: "cpu" });
+  const x = [1, 0, 0.5, 0.2];
+  const logits = [2, -1, 0, 3];
+  let expected = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = sigmoid(logits[i]);
+    expected += x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
+  }
+  const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([x]), tf.tensor2d([logits])).arraySync());
+  assert.equal(got.length, 1);
+  assert.ok(Math.abs(got[0] - expected) < 1e-5, `got ${got[0]}, expected ${expected}`);
+});
+
+test("Bernoulli log-likelihood stays finite and exact for extreme logits (stable softplus)", async () => {
+  await selectBackend({ backend: "cpu" });
+  // log sigmoid(100) = -softplus(-100) ~ -3.7e-44; log(1 - sigmoid(100)) = -100 - softplus(-100).
+  const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([[1], [0], [1], [0]]), tf.tensor2d([[100], [100], [-100], [-100]])).arraySync());
+  assert.deepEqual(got.map((v) => Math.round(v * 1e4) / 1e4 + 0), [0, -100, -100, 0]);
+  const sp = tf.tidy(() => softplus(tf.tensor1d([-1000, -1, 0, 1, 1000])).arraySync());
+  const expected = [0, Math.log1p(Math.exp(-1)), Math.LN2, 1 + Math.log1p(Math.exp(-1)), 1000];
+  sp.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `softplus #${i}: ${v} vs ${expected[i]}`));
+});
+
+test("Gaussian log-likelihood matches the log of the normal density, fixed and tensor sigma", async () => {
+  await selectBackend({ backend: "cpu" });
+  const x = [1, 2, -0.5];
+  const mean = [0, 2, 0.5];
+  const sigma = 2;
+  const density = (v: number, m: number) => Math.exp(-((v - m) ** 2) / (2 * sigma * sigma)) / (sigma * Math.sqrt(2 * Math.PI));
+  const expected = x.reduce((s, v, i) => s + Math.log(density(v, mean[i])), 0);
+  const fixed = tf.tidy(() => gaussianLogLikelihood(tf.tensor2d([x]), tf.tensor2d([mean]), Math.log(sigma)).arraySync()[0]);
+  const learned = tf.tidy(() => gaussianLogLikelihood(tf.tensor2d([x]), tf.tensor2d([mean]), tf.scalar(Math.log(sigma))).arraySync()[0]);
+  assert.ok(Math.abs(fixed - expected) < 1e-5, `got ${fixed}, expected ${expected}`);
+  assert.ok(Math.abs(learned - expected) < 1e-5, `got ${learned}, expected ${expected}`);
+});
