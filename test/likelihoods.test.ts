@@ -24,7 +24,7 @@ test("Bernoulli log-likelihood stays finite and exact for extreme logits (stable
   // log sigmoid(100) = -softplus(-100) ~ -3.7e-44; log(1 - sigmoid(100)) = -100 - softplus(-100).
   const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([[1], [0], [1], [0]]), tf.tensor2d([[100], [100], [-100], [-100]])).arraySync());
   assert.deepEqual(got.map((v) => Math.round(v * 1e4) / 1e4 + 0), [0, -100, -100, 0]);
-  const sp = tf.tidy(() => softplus(tf.tensor1d([-1000, -1, 0, 1, 1000])).arraySync());
+  const sp = tf.tidy(() => softplus(tf.tensor1d([-1000, -1, 0, 1, 1000])).arraySync()) as number[];
   const expected = [0, Math.log1p(Math.exp(-1)), Math.LN2, 1 + Math.log1p(Math.exp(-1)), 1000];
   sp.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `softplus #${i}: ${v} vs ${expected[i]}`));
 });
