@@ -1,0 +1,158 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import {
+  type Model,
+  type ModelConfig,
+  TrainingError,
+  createModel,
+  createOptimizer,
+  disposeModel,
+  evaluateLoss,
+  gaussianNoise,
+  linearWarmup,
+  maskingNoise,
+  saltAndPepperNoise,
+  selectBackend,
+  train,
+  trainStep,
+} from "../src";
+import { syntheticImages } from "./library-fixtures";
+
+const SMALL: Partial<ModelConfig> = { inputShape: [4, 4, 1], latentDim: 2, hidden: [8], seed: 7 };
+const quiet = () => {};
+
+function weightsOf(model: Model): number[][] {
+  return [...model.encoder.getWeights(), ...model.decoder.getWeights()].map((w) => Array.from(w.dataSync()));
+}
+
+test("the same seed gives identical loss curves twice; another seed gives different ones", async () => {
+  await selectBackend({ backend: "cpu" });
+  const trainSet = syntheticImages(64, 1);
+  const testSet = syntheticImages(32, 2);
+  const run = async (seed: number) => {
+    const model = createModel({ ...SMALL, seed });
+    const { history, optimizer } = await train(model, trainSet, { epochs: 3, batchSize: 16, seed, testSet, log: quiet });
+    disposeModel(model);
+    optimizer.dispose();
+    return history.map((r) => [r.train.loss, r.train.recon, r.train.kl, r.test!.loss]);
+  };
+  const a = await run(5);
+  const b = await run(5);
+  const c = await run(6);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  assert.ok(a[2][0] < a[0][0], `the loss should fall: ${a.map((r) => r[0]).join(", ")}`);
+});
+
+test("training and evaluation leak no tensors (VAE, AE, DAE with each noise, dynamic binarization)", async () => {
+  await selectBackend({ backend: "cpu" });
+  const trainSet = syntheticImages(40, 1);
+  const before = tf.memory().numTensors;
+  for (const [kind, noise] of [["vae", undefined], ["ae", undefined], ["dae", gaussianNoise(0.3)], ["dae", maskingNoise(0.3)], ["dae", saltAndPepperNoise(0.2)]] as const) {
+    const model = createModel({ ...SMALL, kind });
+    const { history, optimizer } = await train(model, trainSet, { epochs: 2, batchSize: 16, testSet: trainSet, noise, binarization: "dynamic", log: quiet });
+    assert.ok(history.every((r) => Number.isFinite(r.train.loss) && Number.isFinite(r.test!.loss)), `${kind}: ${JSON.stringify(history)}`);
+    if (kind !== "vae") assert.equal(history[1].train.kl, 0);
+    evaluateLoss(model, trainSet);
+    disposeModel(model);
+    optimizer.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test("a reader's reconLoss, klTerm and beta schedule are what training minimises", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const trainSet = syntheticImages(32, 1);
+  // Constant terms make the expected numbers exact: loss = recon + beta * kl.
+  const { history, optimizer } = await train(model, trainSet, {
+    epochs: 2,
+    batchSize: 16,
+    reconLoss: (x) => tf.add(tf.mul(tf.sum(x, 1), 0), 7),
+    klTerm: (mu) => tf.add(tf.mul(tf.sum(mu, 1), 0), 3),
+    beta: linearWarmup(3, 0.5),
+    log: quiet,
+  });
+  assert.deepEqual(history.map((r) => [r.train.recon, r.train.kl]), [[7, 3], [7, 3]]);
+  // steps 0, 1 (epoch 1) and 2, 3 (epoch 2): beta = 0.5 * min(1, step / 3).
+  const betas = [0, 1, 2, 3].map((s) => 0.5 * Math.min(1, s / 3));
+  assert.ok(Math.abs(history[0].train.loss - (7 + 3 * (betas[0] + betas[1]) / 2)) < 1e-5, JSON.stringify(history[0]));
+  assert.equal(history[1].beta, 0.5);
+  disposeModel(model);
+  optimizer.dispose();
+});
+
+test("NaN stops training with a clear error naming epoch and step, keeping the weights from before", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  let snapshot: number[][] = [];
+  let calls = 0;
+  const error = await train(model, syntheticImages(32, 1), {
+    epochs: 3,
+    batchSize: 16,
+    // The third step (epoch 2, step 1) produces NaN, as a bad formula would.
+    reconLoss: (x, output) => tf.mul(tf.sum(tf.square(tf.sub(x, tf.sigmoid(output))), 1), ++calls === 3 ? NaN : 1),
+    onEpochEnd: () => {
+      snapshot = weightsOf(model);
+    },
+    log: quiet,
+  }).catch((err: unknown) => err);
+  assert.ok(error instanceof TrainingError, String(error));
+  assert.match(error.message, /epoch 2, step 1\/2/);
+  assert.match(error.message, /lower learning rate/);
+  assert.equal(error.history.length, 1);
+  assert.deepEqual(weightsOf(model), snapshot);
+  disposeModel(model);
+});
+
+test("an aborted signal or shouldStop ends training after the current epoch, keeping the history", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const controller = new AbortController();
+  const lines: string[] = [];
+  const result = await train(model, syntheticImages(32, 1), {
+    epochs: 5,
+    batchSize: 16,
+    signal: controller.signal,
+    onEpochEnd: (r) => (r.epoch === 2 ? controller.abort() : undefined),
+    logEvery: 1,
+    log: (line) => lines.push(line),
+  });
+  assert.equal(result.history.length, 2);
+  assert.equal(result.stopped, true);
+  assert.ok(lines.some((l) => /^epoch 1\/5 {2}step 2\/2 {2}loss/.test(l)), lines.join("\n"));
+  assert.ok(lines.some((l) => /stopped after epoch 2/.test(l)));
+  const more = await train(model, syntheticImages(32, 1), { epochs: 5, batchSize: 16, optimizer: result.optimizer, shouldStop: (r) => r.epoch === 1, log: quiet });
+  assert.equal(more.history.length, 1);
+  disposeModel(model);
+  result.optimizer.dispose();
+});
+
+test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, bad config", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const empty = { ...syntheticImages(1), pixels: new Float32Array(0), labels: new Uint8Array(0), n: 0 };
+  await assert.rejects(train(model, empty, { epochs: 1, log: quiet }), /training set is empty/);
+  const withNaN = syntheticImages(8);
+  withNaN.pixels[5] = NaN;
+  await assert.rejects(train(model, withNaN, { epochs: 1, log: quiet }), /pixel 5 = NaN/);
+  const optimizer = createOptimizer();
+  const x = tf.zeros([3, 15]) as tf.Tensor2D;
+  assert.throws(() => trainStep(model, optimizer, x), /Expected a batch of shape \[batch, 16\]/);
+  x.dispose();
+  assert.throws(() => createModel({ ...SMALL, latentDim: 0 }), /latentDim must be a positive integer/);
+  assert.throws(() => createModel({ ...SMALL, arch: "conv", inputShape: [6, 6, 1] }), /multiples of 4/);
+  disposeModel(model);
+  optimizer.dispose();
+});
+
+test("a small conv VAE trains on the cpu backend", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel({ arch: "conv", inputShape: [8, 8, 1], filters: [4, 8], hidden: [16], latentDim: 2, seed: 1 });
+  const set = syntheticImages(16, 1, 8, 8);
+  const { history, optimizer } = await train(model, set, { epochs: 2, batchSize: 8, log: quiet });
+  assert.ok(history[1].train.loss < history[0].train.loss, JSON.stringify(history));
+  disposeModel(model);
+  optimizer.dispose();
+});
