@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -65,6 +65,18 @@ test("a missing file names the file and the fix", async () => {
     assert.match(err.message, /not found\. Put the official mnist files .* or unset VAE_LAB_DATA_DIR/);
     return true;
   });
+});
+
+test("files gzipped again by someone else (as Debian does) are accepted by their content", async () => {
+  const dir = copyOfMnistTest(false);
+  for (const file of [MNIST_TEST_IMAGES, "t10k-labels-idx1-ubyte"]) {
+    const path = join(dir, "mnist", file);
+    writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 1 }));
+    rmSync(path);
+  }
+  const d = await loadDataset("mnist", "test", { dataDir: dir, limit: 5 });
+  assert.equal(d.source, join(dir, "mnist", `${MNIST_TEST_IMAGES}.gz`));
+  assert.equal(d.n, 5);
 });
 
 test("a truncated gzipped file is a clear error", async () => {

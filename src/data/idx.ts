@@ -10,6 +10,8 @@ export interface IdxArray {
   /** Sizes of the dimensions, e.g. [60000, 28, 28]. */
   dims: number[];
   data: Uint8Array;
+  /** The whole decompressed file, header included (what checksums of the content are over). */
+  file: Uint8Array;
 }
 
 /** What the caller expects of a file; a mismatch is an error naming the file. */
@@ -72,7 +74,7 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation
   if (actual !== length) {
     fail(`${actual} data bytes where the header's dimensions [${dims}] need ${length} (${actual < length ? "truncated" : "trailing bytes"})`);
   }
-  return { dims, data: raw.subarray(headerBytes) };
+  return { dims, data: raw.subarray(headerBytes), file: raw };
 }
 
 /** Reads and parses an IDX file (gzipped or not); a missing file is a {@link DataFileError}. */
