@@ -50,8 +50,9 @@ export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options
   checkCodes(trainCodes, testCodes);
   const classes = options.classes ?? Math.max(...trainCodes.labels) + 1;
   const optimizer = tf.train.adam(options.learningRate ?? 0.05);
-  const w = tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", options.seed ?? 0));
-  const b = tf.variable(tf.zeros([classes]));
+  // tidy disposes the initial values; variables outlive it.
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", options.seed ?? 0)));
+  const b = tf.tidy(() => tf.variable(tf.zeros([classes])));
   try {
     const { mean, variance } = tf.tidy(() => tf.moments(tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]), 0));
     const std = tf.tidy(() => tf.sqrt(tf.add(variance, 1e-8)));

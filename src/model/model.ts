@@ -33,9 +33,17 @@ export function createModel(options: Partial<ModelConfig> = {}): Model {
   const conv = config.arch === "conv";
   const encoder = conv ? convEncoder(config, rng) : mlpEncoder(config, rng);
   const decoder = conv ? convDecoder(config, rng) : mlpDecoder(config, rng);
-  const logSigma =
-    config.likelihood === "gaussian" ? tf.variable(tf.scalar(Math.log(config.sigma)), config.learnSigma, `logSigma_${uniqueId()}`) : undefined;
+  const logSigma = config.likelihood === "gaussian" ? scalarVariable(Math.log(config.sigma), config.learnSigma) : undefined;
   return { config, encoder, decoder, logSigma };
+}
+
+let nextId = 0;
+/** A scalar variable with a unique name; the initial tensor is disposed (the variable keeps its own reference to the data). */
+function scalarVariable(value: number, trainable: boolean): tf.Variable {
+  const initial = tf.scalar(value);
+  const variable = tf.variable(initial, trainable, `logSigma_${nextId++}`);
+  initial.dispose();
+  return variable;
 }
 
 /** A variational autoencoder (defaults: the pytorch/examples MLP 784-400-20). */
@@ -123,9 +131,4 @@ export function disposeModel(model: Model): void {
   model.encoder.dispose();
   model.decoder.dispose();
   model.logSigma?.dispose();
-}
-
-let nextId = 0;
-function uniqueId(): number {
-  return nextId++;
 }
