@@ -129,7 +129,7 @@ test("_FusedMatMul with bias and activations: values and gradients match cpu", a
   }
 });
 
-test("Conv2DBackpropFilter (conv2d gradients) matches cpu: strides 1 and 2, same and valid, odd sizes", async () => {
+test("conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: strides 1 and 2, same and valid, odd sizes", async () => {
   // [batch, height, width, inChannels, outChannels, filter size]
   for (const [batch, h, w, inC, outC, size] of [[2, 7, 9, 1, 4, 3], [3, 8, 8, 3, 8, 3], [1, 13, 11, 8, 5, 5], [4, 5, 5, 16, 2, 1]]) {
     for (const strides of [1, 2] as const) {
@@ -145,7 +145,7 @@ test("Conv2DBackpropFilter (conv2d gradients) matches cpu: strides 1 and 2, same
   }
 });
 
-test("conv2dTranspose (Conv2DBackpropInput forward, Conv2DBackpropFilter backward) matches cpu", async () => {
+test("conv2dTranspose (Conv2DBackpropInput forward; both backprop kernels backward) matches cpu", async () => {
   // [batch, height, width, inChannels, outChannels, filter size, stride]: the decoder's upsampling shapes.
   for (const [batch, h, w, inC, outC, size, stride] of [[2, 7, 7, 8, 4, 3, 2], [3, 5, 6, 3, 1, 3, 1], [1, 4, 4, 2, 3, 4, 2]]) {
     const outShape: [number, number, number, number] = [batch, h * stride, w * stride, outC];
@@ -156,6 +156,16 @@ test("conv2dTranspose (Conv2DBackpropInput forward, Conv2DBackpropFilter backwar
       f,
     );
   }
+});
+
+test("Identity on wasm shares memory: a clone outlives its source with the same values", async () => {
+  await selectBackend({ backend: "wasm" });
+  const source = tf.tensor(randomArray(10, 5), [2, 5]);
+  const copy = tf.clone(source);
+  const expected = Array.from(randomArray(10, 5));
+  source.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), expected);
+  copy.dispose();
 });
 
 test("the fixed kernels free their temporaries in the wasm backend", async () => {

@@ -15,15 +15,12 @@ export interface KernelFix {
   make(original: tf.KernelConfig | undefined): KernelFunc;
 }
 
-/** Kernels replaced by {@link applyKernelFixes}, with what was there before, to restore them. */
-export interface AppliedFixes {
-  backendName: string;
-  replaced: { kernelName: string; original: tf.KernelConfig | undefined }[];
-}
+/** Undoes an installed fix. */
+export type Uninstall = () => void;
 
-/** Registers every fix on `backendName`, remembering the original kernels. */
-export function applyKernelFixes(backendName: string, fixes: readonly KernelFix[]): AppliedFixes {
-  const replaced: AppliedFixes["replaced"] = [];
+/** Registers every fix on `backendName`; the returned function puts the original kernels back. */
+export function replaceKernels(backendName: string, fixes: readonly KernelFix[]): Uninstall {
+  const replaced: { kernelName: string; original: tf.KernelConfig | undefined }[] = [];
   for (const fix of fixes) {
     const original = findKernel(fix.kernelName, backendName);
     const kernelFunc = fix.make(original);
@@ -32,15 +29,12 @@ export function applyKernelFixes(backendName: string, fixes: readonly KernelFix[
     tf.registerKernel({ ...original, kernelName: fix.kernelName, backendName, kernelFunc });
     replaced.push({ kernelName: fix.kernelName, original });
   }
-  return { backendName, replaced };
-}
-
-/** Puts back the kernels that {@link applyKernelFixes} replaced (or removes the ones it added). */
-export function restoreKernels(applied: AppliedFixes): void {
-  for (const { kernelName, original } of [...applied.replaced].reverse()) {
-    tf.unregisterKernel(kernelName, applied.backendName);
-    if (original) tf.registerKernel(original);
-  }
+  return () => {
+    for (const { kernelName, original } of replaced.reverse()) {
+      tf.unregisterKernel(kernelName, backendName);
+      if (original) tf.registerKernel(original);
+    }
+  };
 }
 
 /** The kernel registered for (name, backend), or undefined. */

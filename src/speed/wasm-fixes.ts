@@ -3,41 +3,39 @@
  *
  * `selectBackend()` installs them when it starts wasm (unless `VAE_LAB_WASM_FIXES=0`); the bench
  * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
+ * Each fix's module says what it fixes and the measurement that justifies it.
  */
-import { AppliedFixes, KernelFix, applyKernelFixes, restoreKernels } from "./kernel-registry";
-import { conv2DBackpropFilterFix } from "./conv2d-backprop-filter";
+import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
+import { identityFix } from "./identity";
+import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
 
 /** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
 
-/** Every fix, in the order they are installed. */
-const FIXES: readonly KernelFix[] = [...matMulFixes, conv2DBackpropFilterFix];
-
-let applied: AppliedFixes | undefined;
+let uninstall: Uninstall | undefined;
 
 /**
  * Replaces slow or missing wasm kernels with the fixed ones. Does nothing when already installed,
  * or when `VAE_LAB_WASM_FIXES=0` (unless `force` is true). Returns whether the fixes are installed.
  */
 export function installWasmFixes(options: { force?: boolean } = {}): boolean {
-  if (applied) return true;
+  if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  applied = applyKernelFixes("wasm", FIXES);
+  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix]);
   return true;
 }
 
-/** Restores the wasm kernels as shipped. Does nothing when the fixes are not installed. */
+/** Restores the wasm backend as shipped. Does nothing when the fixes are not installed. */
 export function uninstallWasmFixes(): void {
-  if (!applied) return;
-  restoreKernels(applied);
-  applied = undefined;
+  uninstall?.();
+  uninstall = undefined;
 }
 
 /** True while the fixes are installed. */
 export function wasmFixesInstalled(): boolean {
-  return applied !== undefined;
+  return uninstall !== undefined;
 }
 
 /** True when `VAE_LAB_WASM_FIXES` is set to 0/false/off. */
