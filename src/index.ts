@@ -45,3 +45,4 @@ export * from "./figures/charts";
 export * from "./figures/plotly";
 export * from "./figures/browser";
 export * from "./figures/display";
+export * from "./figures/tables";

@@ -10,6 +10,10 @@
  * Outside a notebook (scripts, tests) the plain-text form is printed instead.
  */
 
+import type { Figure } from "./charts";
+import { renderFigure } from "./browser";
+import { escapeHtml, figureDiv, figureTitle, plotlyScriptTag } from "./plotly";
+
 /** One output: MIME type -> content (text, or base64 for binary types). */
 export type MimeBundle = Record<string, string>;
 
@@ -84,4 +88,50 @@ export function showImage(png: Uint8Array, opts: ShowImageOptions = {}): void {
     },
     opts.width ? { "image/png": { width: opts.width } } : {},
   );
+}
+
+/** A one-line text form of a figure (what terminals and text-only viewers show). */
+export function describeFigure(fig: Figure): string {
+  const names = fig.data.map((t, i) => String(t.name ?? `${t.type} ${i + 1}`));
+  return `<Figure "${figureTitle(fig) || "untitled"}": ${fig.data.length} trace(s): ${names.join(", ")}>`;
+}
+
+// plotly.js (4.8 MB) goes into the first chart output of a kernel session only.
+let plotlySent = false;
+
+/** Makes the next {@link showFigure} include plotly.js again (e.g. after clearing all outputs). */
+export function resendPlotly(): void {
+  plotlySent = false;
+}
+
+/**
+ * Shows a plotly figure in the notebook as ONE output holding: interactive HTML (plotly.js from
+ * node_modules, inlined once per session), the static PNG rendered by headless Chromium (shown by
+ * viewers without JavaScript, e.g. GitHub, and inside the HTML until plotly draws), and a text
+ * form. Without Chromium the output says how to get the static image. Outside a notebook it
+ * prints the text form.
+ */
+export async function showFigure(fig: Figure): Promise<void> {
+  let text = describeFigure(fig);
+  if (!sinkOverride && !inNotebook()) return void console.log(text);
+  const width = fig.layout.width ?? 700;
+  const height = fig.layout.height ?? 450;
+  let png: Uint8Array | null = null;
+  let fallback: string;
+  try {
+    png = await renderFigure(fig, "png");
+    const src = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+    fallback = `<img src="${src}" alt="${escapeHtml(figureTitle(fig) || "figure")}" width="${width}" height="${height}">`;
+  } catch (err) {
+    const note = `Static image unavailable: ${(err as Error).message}`;
+    text += `\n${note}`;
+    fallback = `<pre>${escapeHtml(text)}</pre>`;
+  }
+  const bundle: MimeBundle = {
+    "text/html": (plotlySent ? "" : plotlyScriptTag()) + figureDiv(fig, fallback),
+    "text/plain": text,
+  };
+  if (png) bundle["image/png"] = Buffer.from(png).toString("base64");
+  displayBundle(bundle, png ? { "image/png": { width, height } } : {});
+  plotlySent = true;
 }

@@ -1,0 +1,190 @@
+/**
+ * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
+ * label (with one-sigma ellipses), histograms, bar charts and heatmaps. A figure is plain JSON
+ * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** One plotly trace (plain JSON; see plotly.js's reference for the keys). */
+export type Trace = Record<string, unknown> & { type: string };
+
+/** A plotly figure. */
+export interface Figure {
+  data: Trace[];
+  layout: Record<string, unknown> & { title?: { text: string }; width?: number; height?: number };
+  config?: Record<string, unknown>;
+}
+
+/** Options shared by every builder. */
+export interface ChartOptions {
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  /** Size in CSS pixels (default 700 x 450). */
+  width?: number;
+  height?: number;
+}
+
+/** Ten distinguishable colours (plotly's default sequence), one per digit class. */
+export const PALETTE = [
+  "#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52",
+];
+
+function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure["layout"] {
+  return {
+    title: { text: opts.title ?? "" },
+    width: opts.width ?? 700,
+    height: opts.height ?? 450,
+    margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 50 },
+    xaxis: { title: { text: opts.xTitle ?? "" } },
+    yaxis: { title: { text: opts.yTitle ?? "" } },
+    template: { layout: { plot_bgcolor: "#f8f9fb" } },
+    ...extra,
+  };
+}
+
+/** Rows of a 2-D array, whether given as nested arrays or as a tensor. */
+function rows2d(x: number[][] | tf.Tensor2D, name: string): number[][] {
+  const out = x instanceof tf.Tensor ? (x.arraySync() as number[][]) : x;
+  if (!Array.isArray(out) || out.some((r) => !Array.isArray(r))) throw new Error(`${name} must be a 2-D array or tensor.`);
+  return out;
+}
+
+/** Lines of several named series against a shared x (default 1, 2, ...). */
+export function lineChart(series: Record<string, ArrayLike<number>>, opts: ChartOptions & { x?: ArrayLike<number> } = {}): Figure {
+  const names = Object.keys(series);
+  if (names.length === 0) throw new Error("lineChart: give at least one series.");
+  const data = names.map((name) => {
+    const y = Array.from(series[name]);
+    return {
+      type: "scatter", mode: "lines+markers", name,
+      x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1), y,
+    };
+  });
+  return { data, layout: layout(opts, { hovermode: "x unified" }) };
+}
+
+/**
+ * Loss parts per epoch from a training history: one record per epoch, e.g.
+ * `{ epoch: 1, loss: 140.2, reconstruction: 120.1, kl: 20.1 }`. Every numeric key other than
+ * `x` (default "epoch") becomes a line, unless `keys` picks some.
+ */
+export function lossChart(history: Array<Record<string, unknown>>, opts: ChartOptions & { x?: string; keys?: string[] } = {}): Figure {
+  if (history.length === 0) throw new Error("lossChart: the history is empty; train at least one epoch first.");
+  const xKey = opts.x ?? "epoch";
+  const keys = opts.keys ?? Object.keys(history[0]).filter((k) => k !== xKey && typeof history[0][k] === "number");
+  const series: Record<string, number[]> = {};
+  for (const k of keys) {
+    series[k] = history.map((row, i) => {
+      const v = row[k];
+      if (typeof v !== "number") throw new Error(`lossChart: record ${i} has no number "${k}".`);
+      return v;
+    });
+  }
+  const x = history.map((row, i) => (typeof row[xKey] === "number" ? (row[xKey] as number) : i + 1));
+  const fig = lineChart(series, { xTitle: xKey, yTitle: "nats per image", ...opts, x });
+  // Epochs are whole numbers: no tick at epoch 1.5.
+  if (x.every(Number.isInteger)) (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
+  return fig;
+}
+
+/** The closed outline of an axis-aligned ellipse (centre, half-axes) with `points` vertices. */
+export function ellipsePath(cx: number, cy: number, rx: number, ry: number, points = 32): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i <= points; i++) {
+    const t = (2 * Math.PI * i) / points;
+    x.push(cx + rx * Math.cos(t));
+    y.push(cy + ry * Math.sin(t));
+  }
+  return { x, y };
+}
+
+/** Options of {@link latentScatter}. */
+export interface LatentScatterOptions extends ChartOptions {
+  /** Log-variances of the posterior (same shape as `mu`): draws one-sigma ellipses. */
+  logVar?: number[][] | tf.Tensor2D;
+  /** At most this many ellipses (default 200), so the chart stays readable. */
+  maxEllipses?: number;
+  /** Name of each label value, e.g. a Dataset's `classNames`. */
+  classNames?: readonly string[];
+  /** The two latent coordinates shown (default [0, 1]). */
+  dims?: [number, number];
+}
+
+/**
+ * 2-D latent codes (posterior means `mu`, [n, latentDim]) coloured by label, one legend entry per
+ * class. With `logVar`, each of the first `maxEllipses` points gets its one-sigma ellipse
+ * (half-axes exp(logVar / 2)), grouped with its class so legend toggling hides both.
+ */
+export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<number>, opts: LatentScatterOptions = {}): Figure {
+  const z = rows2d(mu, "mu");
+  if (z.length !== labels.length) throw new Error(`latentScatter: ${z.length} codes but ${labels.length} labels.`);
+  const [dx, dy] = opts.dims ?? [0, 1];
+  if (z.length > 0 && (z[0].length <= Math.max(dx, dy))) throw new Error(`latentScatter: codes have ${z[0].length} coordinates; dims [${dx}, ${dy}] do not exist.`);
+  const logVar = opts.logVar ? rows2d(opts.logVar, "logVar") : undefined;
+  if (logVar && logVar.length !== z.length) throw new Error(`latentScatter: ${z.length} codes but ${logVar.length} logVar rows.`);
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const data: Trace[] = [];
+  const maxEllipses = opts.maxEllipses ?? 200;
+  for (const c of classes) {
+    const idx = z.map((_, i) => i).filter((i) => labels[i] === c);
+    const name = opts.classNames?.[c] ?? String(c);
+    const color = PALETTE[c % PALETTE.length];
+    data.push({
+      type: "scatter", mode: "markers", name, legendgroup: name,
+      x: idx.map((i) => z[i][dx]), y: idx.map((i) => z[i][dy]),
+      marker: { color, size: 5, opacity: 0.7 },
+    });
+    if (!logVar) continue;
+    // All ellipses of a class in one trace; null breaks the line between ellipses.
+    const ex: Array<number | null> = [];
+    const ey: Array<number | null> = [];
+    for (const i of idx.filter((i) => i < maxEllipses)) {
+      const e = ellipsePath(z[i][dx], z[i][dy], Math.exp(logVar[i][dx] / 2), Math.exp(logVar[i][dy] / 2));
+      ex.push(...e.x, null);
+      ey.push(...e.y, null);
+    }
+    data.push({
+      type: "scatter", mode: "lines", name: `${name} (1 sigma)`, legendgroup: name, showlegend: false,
+      x: ex, y: ey, line: { color, width: 1 }, opacity: 0.4, hoverinfo: "skip",
+    });
+  }
+  const xTitle = opts.xTitle ?? `z${dx}`;
+  const yTitle = opts.yTitle ?? `z${dy}`;
+  return { data, layout: layout({ ...opts, xTitle, yTitle }, { yaxis: { title: { text: yTitle }, scaleanchor: "x" } }) };
+}
+
+/** Overlaid histograms of one or several named samples. */
+export function histogram(samples: Record<string, ArrayLike<number>> | ArrayLike<number>, opts: ChartOptions & { bins?: number } = {}): Figure {
+  const named = isSeriesRecord(samples) ? samples : { values: samples };
+  const names = Object.keys(named);
+  const data = names.map((name) => ({
+    type: "histogram", name, x: Array.from(named[name]),
+    opacity: names.length > 1 ? 0.6 : 1, ...(opts.bins ? { nbinsx: opts.bins } : {}),
+  }));
+  return { data, layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }) };
+}
+
+function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
+  return !ArrayBuffer.isView(x) && !Array.isArray(x);
+}
+
+/** Grouped bars: one group per category, one bar per named series (e.g. models compared by metric). */
+export function barChart(categories: string[], series: Record<string, ArrayLike<number>>, opts: ChartOptions = {}): Figure {
+  const data = Object.entries(series).map(([name, values]) => {
+    if (values.length !== categories.length) throw new Error(`barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`);
+    return { type: "bar", name, x: categories, y: Array.from(values) };
+  });
+  if (data.length === 0) throw new Error("barChart: give at least one series.");
+  return { data, layout: layout(opts, { barmode: "group" }) };
+}
+
+/** A heatmap of a matrix, row 0 at the top (e.g. a confusion matrix or KL per latent unit and epoch). */
+export function heatmap(z: number[][] | tf.Tensor2D, opts: ChartOptions & { x?: Array<string | number>; y?: Array<string | number>; colorscale?: string } = {}): Figure {
+  const values = rows2d(z, "z");
+  const trace: Trace = { type: "heatmap", z: values, colorscale: opts.colorscale ?? "Viridis" };
+  if (opts.x) trace.x = opts.x;
+  if (opts.y) trace.y = opts.y;
+  return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, autorange: "reversed" } }) };
+}
