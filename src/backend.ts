@@ -89,7 +89,7 @@ function backendFromEnv(): BackendName | undefined {
 async function tryStart(backend: BackendName): Promise<string | undefined> {
   try {
     if (backend === "tensorflow") {
-      if (!nativeInstalled()) return `${NATIVE_PACKAGE} is not installed (the README says how to add it for native speed)`;
+      if (!nativeInstalled()) return `${NATIVE_PACKAGE} is not installed; the README says how to add it for native speed`;
       require(NATIVE_PACKAGE);
     }
     if (backend === "wasm") require("@tensorflow/tfjs-backend-wasm");
