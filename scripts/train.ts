@@ -48,6 +48,7 @@ const USAGE = `Usage: npm run train -- [options]
   --free-bits X               free bits per latent dimension (nats)
   --binarize none|static|dynamic  (default none: grey pixels in [0, 1])
   --limit N                   use only the first N training images
+  --test-limit N              use only the first N test images
   --seed S                    seed of weights, data order and noise (default 1)
   --out DIR                   checkpoint + metrics.json (default runs/<model>-<dataset>)
   --backend wasm|cpu|tensorflow   (default: fastest available)
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       "free-bits": { type: "string", default: "0" },
       binarize: { type: "string", default: "none" },
       limit: { type: "string" },
+      "test-limit": { type: "string" },
       seed: { type: "string", default: "1" },
       out: { type: "string" },
       backend: { type: "string" },
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
   const model = createModel(config);
 
   let trainSet = toImageSet(await loadDataset(dataset, "train", a.limit ? { limit: num("limit") } : {}));
-  let testSet = toImageSet(await loadDataset(dataset, "test"));
+  let testSet = toImageSet(await loadDataset(dataset, "test", a["test-limit"] ? { limit: num("test-limit") } : {}));
   if (binarization === "static") {
     trainSet = binarizeStatic(trainSet, seed);
     testSet = binarizeStatic(testSet, seed + 1);
