@@ -7,6 +7,7 @@ import {
   TrainingError,
   createModel,
   createOptimizer,
+  cyclicalBeta,
   disposeModel,
   evaluateLoss,
   gaussianNoise,
@@ -155,4 +156,11 @@ test("a small conv VAE trains on the cpu backend", async () => {
   assert.ok(history[1].train.loss < history[0].train.loss, JSON.stringify(history));
   disposeModel(model);
   optimizer.dispose();
+});
+
+test("beta schedules: linear warm-up and cyclical annealing", () => {
+  const at = (schedule: (p: { step: number; epoch: number; stepsPerEpoch: number }) => number, steps: number[]) =>
+    steps.map((step) => schedule({ step, epoch: 1, stepsPerEpoch: 10 }));
+  assert.deepEqual(at(linearWarmup(4, 2), [0, 1, 2, 4, 100]), [0, 0.5, 1, 2, 2]);
+  assert.deepEqual(at(cyclicalBeta(10, 1, 0.5), [0, 2, 5, 9, 10, 12]), [0, 0.4, 1, 1, 0, 0.4]);
 });
