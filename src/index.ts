@@ -46,3 +46,5 @@ export * from "./figures/plotly";
 export * from "./figures/browser";
 export * from "./figures/display";
 export * from "./figures/tables";
+export * from "./figures/records";
+export * from "./figures/export";

@@ -73,3 +73,14 @@ test("figure HTML embeds JSON and scripts safely", () => {
   assert.ok(page.includes("<title>a &lt;/script&gt; b</title>"));
   assert.ok(!/src="https?:/.test(page), "no CDN");
 });
+
+test("lossChart draws the nested train/test parts of the library's history", () => {
+  const history = [
+    { epoch: 1, train: { loss: 150, recon: 130, kl: 20 }, test: { loss: 140, recon: 121, kl: 19 }, beta: 1, steps: 3, seconds: 2 },
+    { epoch: 2, train: { loss: 120, recon: 99, kl: 21 }, test: { loss: 118, recon: 97, kl: 21 }, beta: 1, steps: 3, seconds: 2 },
+  ];
+  const fig = lossChart(history);
+  assert.deepEqual(fig.data.map((t) => t.name), ["train.loss", "train.recon", "train.kl", "test.loss", "test.recon", "test.kl"]);
+  assert.deepEqual(fig.data[4].y, [121, 97]);
+  assert.deepEqual(lossChart(history, { keys: ["beta"] }).data[0].y, [1, 1]);
+});

@@ -66,3 +66,7 @@ test("showTable sends one bundle with HTML and text", () => {
   assert.deepEqual(Object.keys(sent[0]).sort(), ["text/html", "text/plain"]);
   assert.equal(sent[0]["text/plain"].split("\n")[0], "epoch    loss  name");
 });
+
+test("nested records become dotted columns", () => {
+  assert.equal(tableCsv([{ epoch: 1, train: { loss: 2, kl: 0.5 } }]), "epoch,train.loss,train.kl\r\n1,2,0.5\r\n");
+});

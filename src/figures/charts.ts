@@ -4,6 +4,7 @@
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
 import * as tf from "@tensorflow/tfjs";
+import { flattenRecord } from "./records";
 
 /** One plotly trace (plain JSON; see plotly.js's reference for the keys). */
 export type Trace = Record<string, unknown> & { type: string };
@@ -36,8 +37,9 @@ function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure
     width: opts.width ?? 700,
     height: opts.height ?? 450,
     margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 50 },
-    xaxis: { title: { text: opts.xTitle ?? "" } },
-    yaxis: { title: { text: opts.yTitle ?? "" } },
+    // automargin: long or rotated tick labels push the margin out instead of being cut off.
+    xaxis: { title: { text: opts.xTitle ?? "" }, automargin: true },
+    yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true },
     template: { layout: { plot_bgcolor: "#f8f9fb" } },
     ...extra,
   };
@@ -65,23 +67,28 @@ export function lineChart(series: Record<string, ArrayLike<number>>, opts: Chart
 }
 
 /**
- * Loss parts per epoch from a training history: one record per epoch, e.g.
- * `{ epoch: 1, loss: 140.2, reconstruction: 120.1, kl: 20.1 }`. Every numeric key other than
- * `x` (default "epoch") becomes a line, unless `keys` picks some.
+ * Loss parts per epoch from a training history: one record per epoch, flat
+ * (`{ epoch: 1, loss: 140.2, recon: 120.1, kl: 20.1 }`) or nested like the library's
+ * `train(...).history` (`{ epoch, train: { loss, recon, kl }, test?: {...}, beta, ... }`, drawn as
+ * "train.loss", "test.kl", ...). By default every nested number is a line, or, for flat records,
+ * every number other than `x` (default "epoch"); `keys` picks lines explicitly.
  */
-export function lossChart(history: Array<Record<string, unknown>>, opts: ChartOptions & { x?: string; keys?: string[] } = {}): Figure {
+export function lossChart(history: ReadonlyArray<object>, opts: ChartOptions & { x?: string; keys?: string[] } = {}): Figure {
   if (history.length === 0) throw new Error("lossChart: the history is empty; train at least one epoch first.");
+  const rows = history.map((r) => flattenRecord(r as Record<string, unknown>));
   const xKey = opts.x ?? "epoch";
-  const keys = opts.keys ?? Object.keys(history[0]).filter((k) => k !== xKey && typeof history[0][k] === "number");
+  const numeric = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== xKey && rows.some((r) => typeof r[k] === "number"));
+  const nested = numeric.filter((k) => k.includes("."));
+  const keys = opts.keys ?? (nested.length > 0 ? nested : numeric);
   const series: Record<string, number[]> = {};
   for (const k of keys) {
-    series[k] = history.map((row, i) => {
+    series[k] = rows.map((row, i) => {
       const v = row[k];
       if (typeof v !== "number") throw new Error(`lossChart: record ${i} has no number "${k}".`);
       return v;
     });
   }
-  const x = history.map((row, i) => (typeof row[xKey] === "number" ? (row[xKey] as number) : i + 1));
+  const x = rows.map((row, i) => (typeof row[xKey] === "number" ? (row[xKey] as number) : i + 1));
   const fig = lineChart(series, { xTitle: xKey, yTitle: "nats per image", ...opts, x });
   // Epochs are whole numbers: no tick at epoch 1.5.
   if (x.every(Number.isInteger)) (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
@@ -152,7 +159,7 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
   }
   const xTitle = opts.xTitle ?? `z${dx}`;
   const yTitle = opts.yTitle ?? `z${dy}`;
-  return { data, layout: layout({ ...opts, xTitle, yTitle }, { yaxis: { title: { text: yTitle }, scaleanchor: "x" } }) };
+  return { data, layout: layout({ ...opts, xTitle, yTitle }, { yaxis: { title: { text: yTitle }, automargin: true, scaleanchor: "x" } }) };
 }
 
 /** Overlaid histograms of one or several named samples. */
@@ -186,5 +193,5 @@ export function heatmap(z: number[][] | tf.Tensor2D, opts: ChartOptions & { x?: 
   const trace: Trace = { type: "heatmap", z: values, colorscale: opts.colorscale ?? "Viridis" };
   if (opts.x) trace.x = opts.x;
   if (opts.y) trace.y = opts.y;
-  return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, autorange: "reversed" } }) };
+  return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" } }) };
 }

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { displayBundle } from "./display";
 import { escapeHtml } from "./plotly";
+import { flattenRecord } from "./records";
 
 /** What a danfojs DataFrame offers (structurally), so callers need not import danfojs. */
 export interface DataFrameLike {
@@ -15,8 +16,8 @@ export interface DataFrameLike {
   index: Array<string | number>;
 }
 
-/** A table: a DataFrame, or one record per row (e.g. a training history). */
-export type TableInput = DataFrameLike | Array<Record<string, unknown>>;
+/** A table: a DataFrame, or one record per row (e.g. a training history; nested parts become "train.loss" columns). */
+export type TableInput = DataFrameLike | ReadonlyArray<object>;
 
 /** Columns, rows and row labels (null when the index is just 0..n-1). */
 interface Grid {
@@ -27,15 +28,17 @@ interface Grid {
 
 function toGrid(table: TableInput): Grid {
   if (Array.isArray(table)) {
-    const columns = [...new Set(table.flatMap((r) => Object.keys(r)))];
-    return { columns, rows: table.map((r) => columns.map((c) => r[c])), index: null };
+    const records = table.map((r) => flattenRecord(r as Record<string, unknown>));
+    const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    return { columns, rows: records.map((r) => columns.map((c) => r[c])), index: null };
   }
-  if (!Array.isArray(table.columns) || !Array.isArray(table.values)) {
+  const df = table as DataFrameLike;
+  if (!Array.isArray(df.columns) || !Array.isArray(df.values) || !Array.isArray(df.index)) {
     throw new Error("Expected a danfojs DataFrame (columns, values, index) or an array of records.");
   }
-  const rows = table.values.map((r) => (Array.isArray(r) ? r : [r]));
-  const plain = table.index.every((v, i) => v === i);
-  return { columns: table.columns, rows, index: plain ? null : table.index };
+  const rows = df.values.map((r) => (Array.isArray(r) ? r : [r]));
+  const plain = df.index.every((v, i) => v === i);
+  return { columns: df.columns, rows, index: plain ? null : df.index };
 }
 
 /** Options of the table renderers. */
