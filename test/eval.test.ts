@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
   type Codes,
+  type ImageSet,
   Rng,
+  anomalyScores,
   createModel,
   denoisingPsnr,
   disposeModel,
@@ -18,6 +20,7 @@ import {
   rocAuc,
   saltAndPepperNoise,
   selectBackend,
+  train,
 } from "../src";
 import { syntheticImages } from "./library-fixtures";
 
@@ -97,4 +100,32 @@ test("reconstruction metrics: PSNR of masked all-ones images is -10 log10(p); BC
   assert.ok(errors.bce > 0 && errors.mse > 0 && errors.mse < 1);
   assert.throws(() => encodeSet(model, ones), /needs a labelled set/);
   disposeModel(model);
+});
+
+/** The images of `set` with the given label. */
+function onlyLabel(set: ImageSet, label: number): ImageSet {
+  const keep = Array.from(set.labels!, (l, i) => (l === label ? i : -1)).filter((i) => i >= 0);
+  const size = set.rows * set.cols;
+  const pixels = new Float32Array(keep.length * size);
+  keep.forEach((i, r) => pixels.set(set.pixels.subarray(i * size, (i + 1) * size), r * size));
+  return { ...set, pixels, labels: new Uint8Array(keep.length).fill(label), n: keep.length };
+}
+
+test("anomaly scores of models trained on one class separate the other class (ROC AUC), no leaks", async () => {
+  await selectBackend({ backend: "cpu" });
+  const normal = onlyLabel(syntheticImages(256, 1), 0);
+  const test = syntheticImages(100, 2);
+  const isAnomaly = Array.from(test.labels!, (l) => l === 1);
+  for (const kind of ["vae", "ae"] as const) {
+    const model = createModel({ kind, inputShape: [4, 4, 1], latentDim: 2, hidden: [16], seed: 4 });
+    const { optimizer } = await train(model, normal, { epochs: 15, batchSize: 32, learningRate: 0.01, log: () => {} });
+    const before = tf.memory().numTensors;
+    const scores = anomalyScores(model, test, { seed: 1 });
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(scores.length, 100);
+    const auc = rocAuc(scores, isAnomaly);
+    assert.ok(auc > 0.9, `${kind}: AUC ${auc}`);
+    disposeModel(model);
+    optimizer.dispose();
+  }
 });

@@ -11,6 +11,7 @@ import {
   disposeModel,
   evaluateLoss,
   gaussianNoise,
+  historyRows,
   linearWarmup,
   maskingNoise,
   saltAndPepperNoise,
@@ -44,6 +45,19 @@ test("the same seed gives identical loss curves twice; another seed gives differ
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.ok(a[2][0] < a[0][0], `the loss should fall: ${a.map((r) => r[0]).join(", ")}`);
+});
+
+test("historyRows flattens the history for a DataFrame", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const set = syntheticImages(16, 1);
+  const { history, optimizer } = await train(model, set, { epochs: 2, batchSize: 8, testSet: set, log: quiet });
+  const rows = historyRows(history);
+  assert.deepEqual(Object.keys(rows[1]), ["epoch", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl", "beta", "steps", "seconds"]);
+  assert.equal(rows[1].test_kl, history[1].test!.kl);
+  assert.equal(rows[0].train_loss, history[0].train.loss);
+  disposeModel(model);
+  optimizer.dispose();
 });
 
 test("training and evaluation leak no tensors (VAE, AE, DAE with each noise, dynamic binarization)", async () => {

@@ -3,8 +3,8 @@
  * All numbers are nats per image (summed over pixels, averaged over images).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Model } from "../model/model";
-import { type LossOptions, computeLoss, iwaeBound } from "../model/losses";
+import { type Model, decode, encode } from "../model/model";
+import { type LossOptions, computeLoss, elbo, iwaeBound, negLogLikelihood } from "../model/losses";
 import { type ImageSet, batches, checkImageSet } from "../data/batches";
 
 /** Per-image means of a loss and its parts. */
@@ -75,4 +75,24 @@ export function iwaeNll(model: Model, set: ImageSet, options: IwaeNllOptions): n
     options.onProgress?.(done, set.n);
   }
   return sum / set.n;
+}
+
+/**
+ * One score per image, for anomaly detection (`rocAuc(scores, isAnomaly)`): the negative ELBO for
+ * a VAE (one seeded sample), the reconstruction loss -log p(x | decode(encode(x))) for an AE/DAE.
+ * Higher means less like the training data.
+ */
+export function anomalyScores(model: Model, set: ImageSet, options: EvalOptions = {}): Float32Array {
+  checkImageSet(set, "evaluation set");
+  const scores = new Float32Array(set.n);
+  let row = 0;
+  for (const { x } of batches(set, options.batchSize ?? 1000)) {
+    const s = tf.tidy(() =>
+      model.config.kind === "vae" ? tf.neg(elbo(model, x, (options.seed ?? 0) + row).elbo) : negLogLikelihood(x, decode(model, encode(model, x).mu), model),
+    );
+    scores.set(s.dataSync(), row);
+    s.dispose();
+    row += x.shape[0];
+  }
+  return scores;
 }

@@ -152,6 +152,21 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
   return { history, stopped: false, optimizer };
 }
 
+/**
+ * The history as flat rows (`{ epoch, train_loss, train_recon, train_kl, test_loss, ..., seconds }`),
+ * the shape a DataFrame or a chart wants.
+ */
+export function historyRows(history: EpochRecord[]): Record<string, number>[] {
+  return history.map((r) => {
+    const row: Record<string, number> = { epoch: r.epoch };
+    for (const split of ["train", "test"] as const) {
+      const m = r[split];
+      if (m) Object.assign(row, { [`${split}_loss`]: m.loss, [`${split}_recon`]: m.recon, [`${split}_kl`]: m.kl });
+    }
+    return Object.assign(row, { beta: r.beta, steps: r.steps, seconds: r.seconds });
+  });
+}
+
 /** One line per epoch: train and test loss with their parts, and the time. */
 export function formatEpoch(record: EpochRecord, epochs?: number): string {
   const parts = (m: Metrics) => `${m.loss.toFixed(2)} (recon ${m.recon.toFixed(2)} + kl ${m.kl.toFixed(2)})`;
