@@ -59,7 +59,8 @@ export async function closeBrowser(): Promise<void> {
   idle = null;
   const s = session;
   session = null;
-  if (s) await (await s.catch(() => null))?.browser.close();
+  // A browser that failed to start or already died has nothing left to close.
+  if (s) await (await s.catch(() => null))?.browser.close().catch(() => undefined);
 }
 
 /** Options of {@link renderFigure}. */
