@@ -35,7 +35,7 @@ export interface TrainOptions extends Omit<LossOptions, "beta" | "seed"> {
   learningRate?: number;
   /** Continue with this optimiser (e.g. from a previous `train` call). */
   optimizer?: tf.Optimizer;
-  /** Seed of the data order and the sampling noise (the model's own seed fixed its weights). Default 0. */
+  /** Seed of the data order and the sampling noise. Default: the model's seed (which fixed its initial weights). */
   seed?: number;
   /** Evaluated after every epoch. */
   testSet?: ImageSet;
@@ -88,7 +88,7 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
   const log = options.log ?? console.log;
   const logEvery = options.logEvery ?? 100;
   const optimizer = options.optimizer ?? createOptimizer(options.learningRate ?? 1e-3);
-  const rng = new Rng(options.seed ?? 0);
+  const rng = new Rng(options.seed ?? model.config.seed);
   const orderRng = rng.fork();
   const noiseRng = rng.fork();
   const testSeed = rng.seed();
