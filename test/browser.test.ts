@@ -39,13 +39,14 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
   assert.equal(r.status, 0, `${cmd} ${args.join(" ")} failed:\n${r.stderr?.slice(-3000)}`);
 }
 
-/** A small notebook showing two charts, an image grid and a table through the built library. */
+/** A small notebook showing three charts, an image grid and a table through the built library. */
 function writeSmokeNotebook(dir: string): string {
   const lib = JSON.stringify(join(root, "dist"));
   const cells = [
     `import * as vl from ${lib};\nawait vl.showFigure(vl.lossChart([{ epoch: 1, loss: 160, kl: 20 }, { epoch: 2, loss: 130, kl: 22 }], { title: "Loss" }));`,
     `vl.showImage(vl.digitGrid(new Uint8Array(8 * 784).map((_, i) => (i * 7) % 256), { rows: 2, cols: 4 }), { title: "grid" });`,
     `await vl.showFigure(vl.latentScatter([[0, 0], [1, 1], [-1, 0.5]], [0, 1, 1], { logVar: [[-2, -2], [-1, -3], [0, 0]], title: "Latent <codes>" }));`,
+    `await vl.showFigure(vl.heatmap([[0, 1], [2, 3]], { title: "Heatmap" }));\nvl.showTable([{ epoch: 1, loss: 2.5 }], { title: "Table" });`,
   ];
   const nb = {
     cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
@@ -82,6 +83,9 @@ function toHtml(notebook: string, dir: string): { html: string; charts: number }
   return { html: join(dir, `${name}.html`), charts: charts.length };
 }
 
+/** What plotly draws for data: lines and markers, bars, heatmap images. */
+const DATA_MARKS = [".trace path", ".trace .point", ".hm image"].map((m) => `.js-plotly-plot .main-svg ${m}`).join(", ");
+
 /** Opens the HTML with JavaScript on and off and checks every chart; returns the errors logged. */
 async function checkHtml(browser: Browser, html: string, charts: number): Promise<void> {
   const context = await browser.newContext();
@@ -95,12 +99,11 @@ async function checkHtml(browser: Browser, html: string, charts: number): Promis
   await page.goto(pathToFileURL(html).href);
   // Wait until plotly drew into every figure div (or give up and let the checks below say which).
   await page.waitForFunction(
-    `[...document.querySelectorAll(".vae-lab-figure")].filter((f) => f.querySelector(".js-plotly-plot .main-svg .trace")).length === ${charts}`,
+    `[...document.querySelectorAll(".vae-lab-figure")].filter((f) => f.querySelector(${JSON.stringify(DATA_MARKS)})).length === ${charts}`,
     undefined,
     { timeout: 60_000 },
   ).catch(() => undefined);
-  const rendered = await page.$$eval(".vae-lab-figure", (figs) =>
-    figs.map((f) => f.querySelectorAll(".js-plotly-plot .main-svg .trace path, .js-plotly-plot .main-svg .trace .point").length));
+  const rendered = await page.$$eval(".vae-lab-figure", (figs, marks) => figs.map((f) => f.querySelectorAll(marks).length), DATA_MARKS);
   assert.equal(rendered.length, charts, `${basename(html)}: expected ${charts} charts in the page.`);
   rendered.forEach((marks, i) => assert.ok(marks > 0, `${basename(html)}: chart ${i + 1} has no drawn data.`));
   assert.deepEqual(errors, [], `${basename(html)}: JavaScript errors were logged.`);
