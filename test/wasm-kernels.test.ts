@@ -29,6 +29,7 @@ type Computation = (...xs: tf.Tensor[]) => tf.Tensor[];
 /** Runs `f` on the named backend and returns its outputs as plain arrays. */
 async function runOn(backend: "cpu" | "wasm", inputs: Inputs, f: Computation): Promise<Float32Array[]> {
   await selectBackend({ backend });
+  if (backend === "wasm") installWasmFixes({ force: true }); // even when the environment says VAE_LAB_WASM_FIXES=0
   const before = tf.memory().numTensors;
   const outs = tf.tidy(() => f(...inputs.map(({ shape, seed }) => tf.tensor(randomArray(shape.reduce((p, d) => p * d, 1), seed), shape))));
   const values = outs.map((t) => t.dataSync() as Float32Array);
@@ -41,7 +42,6 @@ async function runOn(backend: "cpu" | "wasm", inputs: Inputs, f: Computation): P
 async function assertMatchesCpu(label: string, inputs: Inputs, f: Computation): Promise<void> {
   const expected = await runOn("cpu", inputs, f);
   const actual = await runOn("wasm", inputs, f);
-  assert.ok(wasmFixesInstalled(), "selectBackend({ backend: 'wasm' }) should leave the fixes installed");
   assert.equal(actual.length, expected.length);
   expected.forEach((want, i) => {
     const got = actual[i];
@@ -67,30 +67,38 @@ function withGradients(f: (...xs: tf.Tensor[]) => tf.Tensor): Computation {
 }
 
 test("selecting wasm installs the fixes; uninstall restores the shipped kernels", async () => {
+  uninstallWasmFixes();
+  const env = process.env.VAE_LAB_WASM_FIXES;
+  delete process.env.VAE_LAB_WASM_FIXES;
   await selectBackend({ backend: "wasm" });
-  installWasmFixes();
+  if (env !== undefined) process.env.VAE_LAB_WASM_FIXES = env;
+  assert.ok(wasmFixesInstalled(), "selectBackend({ backend: 'wasm' }) should install the fixes");
   const fixed = tf.getKernel("BatchMatMul", "wasm").kernelFunc;
   uninstallWasmFixes();
   assert.equal(wasmFixesInstalled(), false);
   assert.notEqual(tf.getKernel("BatchMatMul", "wasm").kernelFunc, fixed);
   assert.equal(tf.getKernelsForBackend("wasm").some((k) => k.kernelName === "Conv2DBackpropFilter"), false);
-  installWasmFixes();
+  installWasmFixes({ force: true });
   assert.ok(wasmFixesInstalled());
 });
 
 test("VAE_LAB_WASM_FIXES=0 leaves the backend as shipped", async () => {
-  await selectBackend({ backend: "wasm" });
+  const env = process.env.VAE_LAB_WASM_FIXES;
   uninstallWasmFixes();
   process.env.VAE_LAB_WASM_FIXES = "0";
   try {
-    assert.equal(installWasmFixes(), false);
+    await selectBackend({ backend: "wasm" });
     assert.equal(wasmFixesInstalled(), false);
+    assert.equal(installWasmFixes(), false);
+    assert.equal(installWasmFixes({ force: true }), true);
+    uninstallWasmFixes();
     process.env.VAE_LAB_WASM_FIXES = "maybe";
     assert.throws(() => installWasmFixes(), /VAE_LAB_WASM_FIXES/);
   } finally {
-    delete process.env.VAE_LAB_WASM_FIXES;
+    if (env === undefined) delete process.env.VAE_LAB_WASM_FIXES;
+    else process.env.VAE_LAB_WASM_FIXES = env;
   }
-  assert.equal(installWasmFixes(), true);
+  installWasmFixes({ force: true });
 });
 
 for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
@@ -170,7 +178,7 @@ test("Identity on wasm shares memory: a clone outlives its source with the same 
 
 test("the fixed kernels free their temporaries in the wasm backend", async () => {
   await selectBackend({ backend: "wasm" });
-  installWasmFixes();
+  installWasmFixes({ force: true });
   const backend = tf.backend();
   const x = tf.tensor(randomArray(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
   const filter = tf.tensor(randomArray(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);

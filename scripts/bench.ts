@@ -1,0 +1,240 @@
+/**
+ * `npm run bench`: how fast the library's own training step runs on every backend available.
+ *
+ * Prints one table: ms per training step (median, warm-up excluded) and seconds per MNIST epoch
+ * (469 steps of 128) for the reference MLP VAE (784-400-20) and the convolutional VAE, on wasm as
+ * shipped (kernel fixes off), wasm with the fixes, cpu (a few steps), and tensorflow when
+ * @tensorflow/tfjs-node is installed; the fixed/unfixed wasm ratio measured in this run; and
+ * inference throughput (images encoded per second). Wasm with and without fixes run in alternating
+ * rounds so that load from other processes hits both alike; both train identical models on the same
+ * batches, so their losses must agree (printed). About 1-3 minutes on 2 cores, depending on load.
+ */
+import * as os from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import {
+  type Architecture,
+  type BackendName,
+  type ImageSet,
+  type Model,
+  batches,
+  createOptimizer,
+  createVae,
+  disposeModel,
+  encode,
+  installWasmFixes,
+  loadDataset,
+  selectBackend,
+  toImageSet,
+  trainStep,
+  uninstallWasmFixes,
+} from "../src";
+
+const BATCH = 128;
+const STEPS_PER_EPOCH = Math.ceil(60000 / BATCH); // 469
+const ENCODE_BATCH = 512;
+
+/** One column of the comparison: a backend, and for wasm whether the fixes are on. */
+interface Setup {
+  label: string;
+  backend: BackendName;
+  fixes?: boolean;
+}
+
+/**
+ * Step counts per model and kind of backend: [warm-up, rounds, steps per round]. The conv VAE is
+ * not trained on cpu: one step takes minutes there (its encoding rate is still measured).
+ */
+const PLAN: Record<Architecture, Record<"fast" | "slow", [number, number, number] | undefined>> = {
+  mlp: { fast: [3, 5, 6], slow: [1, 1, 3] },
+  conv: { fast: [1, 3, 2], slow: undefined },
+};
+
+/** A model training on its own endless stream of batches. */
+interface Trainer {
+  model: Model;
+  optimizer: tf.Optimizer;
+  stream: Iterator<{ x: tf.Tensor2D }>;
+  step: number;
+  losses: number[];
+  times: number[];
+  /** Why this setup cannot train this model (e.g. a kernel the backend lacks). */
+  error?: string;
+}
+
+function* endless(set: ImageSet): Generator<{ x: tf.Tensor2D }> {
+  for (;;) yield* batches(set, BATCH, { dropLast: true });
+}
+
+function newTrainer(arch: Architecture, set: ImageSet): Trainer {
+  return { model: createVae({ arch, seed: 1 }), optimizer: createOptimizer(), stream: endless(set), step: 0, losses: [], times: [] };
+}
+
+/**
+ * Runs `n` training steps (next batch + trainStep), recording each step's time unless warming up.
+ * A setup that cannot train (wasm as shipped has no Conv2DBackpropFilter) keeps the error instead.
+ */
+function runSteps(t: Trainer, n: number, record: boolean): void {
+  for (let i = 0; i < n && !t.error; i++) {
+    try {
+      runStep(t, record);
+    } catch (err) {
+      t.error = `cannot train: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
+    }
+  }
+}
+
+
+function runStep(t: Trainer, record: boolean): void {
+  const start = performance.now();
+  const { x } = t.stream.next().value as { x: tf.Tensor2D };
+  // Seeds from 1: tfjs treats seed 0 as "unseeded", and both wasm runs must see the same noise.
+  const { loss } = trainStep(t.model, t.optimizer, x, { seed: ++t.step });
+  const ms = performance.now() - start;
+  t.losses.push(loss);
+  if (record) t.times.push(ms);
+}
+
+/** Images encoded per second (mu and logVar of batches of 512), median of `runs` after one warm-up. */
+function encodeRate(model: Model, set: ImageSet, runs: number): number {
+  const x = tf.tensor2d(set.pixels.subarray(0, ENCODE_BATCH * 784), [ENCODE_BATCH, 784]);
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const start = performance.now();
+    const { mu, logVar } = encode(model, x);
+    mu.dataSync();
+    tf.dispose([mu, logVar]);
+    if (i > 0) times.push(performance.now() - start);
+  }
+  x.dispose();
+  return ENCODE_BATCH / (median(times) / 1000);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Switches backend (and the wasm fixes) for one setup. */
+async function use(setup: Setup): Promise<void> {
+  await selectBackend({ backend: setup.backend });
+  if (setup.backend !== "wasm") return;
+  if (setup.fixes) installWasmFixes({ force: true });
+  else uninstallWasmFixes();
+}
+
+interface Row {
+  arch: Architecture;
+  setup: Setup;
+  trainer: Trainer;
+  encodePerSecond: number;
+}
+
+/** Measures every setup for one model; setups sharing a backend run in alternating rounds. */
+async function benchModel(arch: Architecture, setups: Setup[], set: ImageSet): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const group of groupByBackend(setups)) {
+    const plan = PLAN[arch][group[0].backend === "cpu" ? "slow" : "fast"];
+    const [warm, rounds, perRound] = plan ?? [0, 0, 0];
+    const trainers = new Map<Setup, Trainer>();
+    for (const setup of group) {
+      await use(setup);
+      const trainer = newTrainer(arch, set);
+      if (!plan) trainer.error = "not timed: minutes per step on this backend";
+      runSteps(trainer, warm, false);
+      trainers.set(setup, trainer);
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const setup of group) {
+        await use(setup);
+        runSteps(trainers.get(setup)!, perRound, true);
+      }
+    }
+    for (const setup of group) {
+      await use(setup);
+      const trainer = trainers.get(setup)!;
+      rows.push({ arch, setup, trainer, encodePerSecond: encodeRate(trainer.model, set, setup.backend === "cpu" ? 2 : 5) });
+      process.stderr.write(`  ${arch} ${setup.label}: ${trainer.error ?? `${median(trainer.times).toFixed(1)} ms/step`}\n`);
+    }
+  }
+  return rows;
+}
+
+function groupByBackend(setups: Setup[]): Setup[][] {
+  const groups = new Map<BackendName, Setup[]>();
+  for (const s of setups) groups.set(s.backend, [...(groups.get(s.backend) ?? []), s]);
+  return [...groups.values()];
+}
+
+/** The setups this machine can run: tensorflow only when tfjs-node starts. */
+async function availableSetups(): Promise<{ setups: Setup[]; notes: string[] }> {
+  const setups: Setup[] = [
+    { label: "wasm as shipped", backend: "wasm", fixes: false },
+    { label: "wasm + fixes", backend: "wasm", fixes: true },
+    { label: "cpu", backend: "cpu" },
+  ];
+  const notes: string[] = [];
+  try {
+    await selectBackend({ backend: "tensorflow" });
+    setups.unshift({ label: "tensorflow (tfjs-node)", backend: "tensorflow" });
+  } catch (err) {
+    notes.push(`tensorflow: not measured (${(err instanceof Error ? err.message : String(err)).split("\n")[0]})`);
+  }
+  return { setups, notes };
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    "| model | backend | ms/step (median) | steps timed | s per MNIST epoch (469 steps) | images encoded/s |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const { arch, setup, trainer, encodePerSecond } of rows) {
+    const ms = median(trainer.times);
+    const name = arch === "mlp" ? "MLP VAE 784-400-20" : "conv VAE";
+    if (trainer.error) {
+      lines.push(`| ${name} | ${setup.label} | ${trainer.error} | 0 | - | ${Math.round(encodePerSecond)} |`);
+      continue;
+    }
+    lines.push(`| ${name} | ${setup.label} | ${ms.toFixed(1)} | ${trainer.times.length} | ${((ms * STEPS_PER_EPOCH) / 1000).toFixed(1)} | ${Math.round(encodePerSecond)} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Fixed/unfixed wasm ratio and the largest loss difference between the two identical runs. */
+function comparison(rows: Row[], arch: Architecture): string {
+  const shipped = rows.find((r) => r.arch === arch && r.setup.backend === "wasm" && !r.setup.fixes);
+  const fixed = rows.find((r) => r.arch === arch && r.setup.backend === "wasm" && r.setup.fixes);
+  if (!shipped || !fixed) return `${arch}: wasm not measured`;
+  if (shipped.trainer.error || fixed.trainer.error) return `${arch}: no fixed/unfixed ratio (${shipped.trainer.error ? "wasm as shipped" : "wasm + fixes"}: ${shipped.trainer.error ?? fixed.trainer.error})`;
+  const ratio = median(fixed.trainer.times) / median(shipped.trainer.times);
+  const n = Math.min(shipped.trainer.losses.length, fixed.trainer.losses.length);
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(fixed.trainer.losses[i] - shipped.trainer.losses[i]) / Math.abs(shipped.trainer.losses[i]));
+  return `${arch}: fixed/unfixed wasm = ${ratio.toFixed(3)} (${(1 / ratio).toFixed(1)}x faster); losses of the two identical runs over ${n} steps agree to ${worst.toExponential(1)} relative (last ${fixed.trainer.losses[n - 1].toFixed(2)} vs ${shipped.trainer.losses[n - 1].toFixed(2)})`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const loadAtStart = load();
+  const set = toImageSet(await loadDataset("mnist", "train", { limit: 8 * BATCH }));
+  const { setups, notes } = await availableSetups();
+  const rows: Row[] = [];
+  for (const arch of ["mlp", "conv"] as const) rows.push(...(await benchModel(arch, setups, set)));
+  for (const row of rows) {
+    await use(row.setup);
+    disposeModel(row.trainer.model);
+    row.trainer.optimizer.dispose();
+  }
+  await selectBackend({ backend: "wasm" });
+  console.log(`vae-lab bench: tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), batch ${BATCH}`);
+  console.log(`load average (1/5/15 min) at start ${loadAtStart}, at end ${load()}; wall time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(table(rows));
+  console.log("");
+  for (const arch of ["mlp", "conv"] as const) console.log(comparison(rows, arch));
+  for (const note of notes) console.log(note);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
