@@ -182,14 +182,6 @@ async function availableSetups(): Promise<{ setups: Setup[]; notes: string[] }> 
     notes.push(`tensorflow: not measured: ${/\(tensorflow: (.*?)\)\. /.exec(message)?.[1] ?? message}`);
   }
   return { setups, notes };
-  }
-  try {
-    await selectBackend({ backend: "tensorflow" });
-    setups.unshift({ label: "tensorflow (tfjs-node)", backend: "tensorflow" });
-  } catch (err) {
-    notes.push(`tensorflow: not measured: @tensorflow/tfjs-node is installed but did not start (${(err instanceof Error ? err.message : String(err)).split("\n")[0]})`);
-  }
-  return { setups, notes };
 }
 
 function table(rows: Row[]): string {
