@@ -42,6 +42,14 @@ export class Rng {
   }
 }
 
+/**
+ * The seed to hand a TensorFlow.js op. tfjs reads a seed as `seed ? seed : Math.random()`, so 0
+ * would silently mean "unseeded"; it is mapped to 2^31, a value {@link Rng.seed} never returns.
+ */
+export function tfSeed(seed: number | undefined): number | undefined {
+  return seed === 0 ? 2 ** 31 : seed;
+}
+
 /** Shuffles `array` in place (Fisher-Yates) and returns it. */
 export function shuffle<T extends { length: number; [i: number]: unknown }>(array: T, rng: Rng): T {
   for (let i = array.length - 1; i > 0; i--) {

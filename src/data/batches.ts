@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./datasets";
-import { Rng, permutation } from "../random";
+import { Rng, permutation, tfSeed } from "../random";
 
 /** Images as float pixels in [0, 1], one flat row per image, with optional labels. */
 export interface ImageSet {
@@ -77,7 +77,7 @@ export function binarizeStatic(set: ImageSet, seed: number): ImageSet {
 
 /** Dynamic binarization of a batch: each pixel is 1 with probability equal to its value. */
 export function binarize(x: tf.Tensor2D, seed: number): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", seed), x), "float32") as tf.Tensor2D);
+  return tf.tidy(() => tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), x), "float32") as tf.Tensor2D);
 }
 
 /** One batch: the images as a `[size, imageSize]` tensor and which examples they are. */

@@ -3,6 +3,7 @@
  * (softmax regression) and k-nearest neighbours predict the labels from the codes.
  */
 import * as tf from "@tensorflow/tfjs";
+import { tfSeed } from "../random";
 import { type Model, encode } from "../model/model";
 import { type ImageSet, batches, checkImageSet } from "../data/batches";
 
@@ -51,7 +52,7 @@ export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options
   const classes = options.classes ?? Math.max(...trainCodes.labels) + 1;
   const optimizer = tf.train.adam(options.learningRate ?? 0.05);
   // tidy disposes the initial values; variables outlive it.
-  const w = tf.tidy(() => tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", options.seed ?? 0)));
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", tfSeed(options.seed ?? 0))));
   const b = tf.tidy(() => tf.variable(tf.zeros([classes])));
   try {
     const { mean, variance } = tf.tidy(() => tf.moments(tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]), 0));

@@ -13,6 +13,7 @@ import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihoods";
 import { klPerDimension, klStandardNormal, logNormal, logStandardNormal } from "./kl";
 import { reparameterize } from "./reparameterize";
 import { type NoiseFn, noiseFunction } from "./noise";
+import { tfSeed } from "../random";
 
 /** -log p(x | decoder output) per example, `[batch]`. Swap in e.g. a squared error. */
 export type ReconLoss = (x: tf.Tensor2D, output: tf.Tensor2D, model: Model) => tf.Tensor;
@@ -79,7 +80,7 @@ export function computeLoss(model: Model, x: tf.Tensor2D, options: LossOptions =
       const recon = tf.mean(reconLoss(x, decode(model, mu), model)) as tf.Scalar;
       return { loss: recon, recon, kl: tf.scalar(0) };
     }
-    const eps = tf.randomNormal(mu.shape, 0, 1, "float32", options.seed) as tf.Tensor2D;
+    const eps = tf.randomNormal(mu.shape, 0, 1, "float32", tfSeed(options.seed)) as tf.Tensor2D;
     const z = reparameterize(mu, logVar, eps);
     const recon = tf.mean(reconLoss(x, decode(model, z), model)) as tf.Scalar;
     const kl = tf.mean((options.klTerm ?? ((m, v) => klStandardNormal(m, v)))(mu, logVar, z)) as tf.Scalar;
@@ -104,7 +105,7 @@ export function elbo(model: Model, x: tf.Tensor2D, seed?: number): ElboParts {
   checkBatch(model, x);
   return tf.tidy(() => {
     const { mu, logVar } = encode(model, x) as Required<ReturnType<typeof encode>>;
-    const z = reparameterize(mu, logVar, tf.randomNormal(mu.shape, 0, 1, "float32", seed) as tf.Tensor2D);
+    const z = reparameterize(mu, logVar, tf.randomNormal(mu.shape, 0, 1, "float32", tfSeed(seed)) as tf.Tensor2D);
     const recon = negLogLikelihood(x, decode(model, z), model);
     const kl = klStandardNormal(mu, logVar);
     return { elbo: tf.neg(tf.add(recon, kl)) as tf.Tensor1D, recon, kl };
@@ -148,7 +149,7 @@ function logWeights(model: Model, x: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Te
   const batch = x.shape[0];
   const muS = tf.tile(mu, [s, 1]);
   const logVarS = tf.tile(logVar, [s, 1]);
-  const z = reparameterize(muS, logVarS, tf.randomNormal(muS.shape, 0, 1, "float32", seed) as tf.Tensor2D);
+  const z = reparameterize(muS, logVarS, tf.randomNormal(muS.shape, 0, 1, "float32", tfSeed(seed)) as tf.Tensor2D);
   const logPxGivenZ = tf.neg(negLogLikelihood(tf.tile(x, [s, 1]), decode(model, z), model));
   const logW = tf.sub(tf.add(logPxGivenZ, logStandardNormal(z)), logNormal(z, muS, logVarS));
   return tf.reshape(logW, [s, batch]);

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, modelConfig } from "./config";
 import { convDecoder, convEncoder, inputSize, mlpDecoder, mlpEncoder } from "./networks";
-import { Rng } from "../random";
+import { Rng, tfSeed } from "../random";
 
 /** An autoencoder of any kind. Build one with {@link createModel} (or createVae & co). */
 export interface Model {
@@ -103,7 +103,7 @@ export function reconstruct(model: Model, x: tf.Tensor2D): tf.Tensor2D {
 
 /** New images from the prior: decode `z ~ N(0, I)` (meaningful for a VAE). */
 export function sampleImages(model: Model, n: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() => outputMean(model, decode(model, tf.randomNormal([n, model.config.latentDim], 0, 1, "float32", seed))));
+  return tf.tidy(() => outputMean(model, decode(model, tf.randomNormal([n, model.config.latentDim], 0, 1, "float32", tfSeed(seed)))));
 }
 
 /** The weights the optimizer updates. */

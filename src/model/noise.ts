@@ -3,6 +3,7 @@
  * [0, 1]) and a seed, and returns a corrupted copy; training redraws it every batch.
  */
 import * as tf from "@tensorflow/tfjs";
+import { tfSeed } from "../random";
 import type { NoiseConfig } from "./config";
 
 /** Corrupts a batch. Write your own as `(x, seed) => tf.tidy(() => ...)`. */
@@ -10,20 +11,20 @@ export type NoiseFn = (x: tf.Tensor2D, seed: number) => tf.Tensor2D;
 
 /** Adds N(0, std^2) noise to every pixel, clipped back to [0, 1]. */
 export function gaussianNoise(std: number): NoiseFn {
-  return (x, seed) => tf.tidy(() => tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, std, "float32", seed)), 0, 1) as tf.Tensor2D);
+  return (x, seed) => tf.tidy(() => tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, std, "float32", tfSeed(seed))), 0, 1) as tf.Tensor2D);
 }
 
 /** Sets a random fraction `p` of the pixels to 0 (masking noise). */
 export function maskingNoise(p: number): NoiseFn {
-  return (x, seed) => tf.tidy(() => tf.mul(x, tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", seed), p), "float32")) as tf.Tensor2D);
+  return (x, seed) => tf.tidy(() => tf.mul(x, tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p), "float32")) as tf.Tensor2D);
 }
 
 /** Sets a random fraction `p` of the pixels to 0 or 1, half each (salt-and-pepper noise). */
 export function saltAndPepperNoise(p: number): NoiseFn {
   return (x, seed) =>
     tf.tidy(() => {
-      const hit = tf.less(tf.randomUniform(x.shape, 0, 1, "float32", seed), p);
-      const salt = tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", seed + 1), 0.5), "float32");
+      const hit = tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p);
+      const salt = tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed + 1)), 0.5), "float32");
       return tf.where(hit, salt, x) as tf.Tensor2D;
     });
 }
