@@ -9,6 +9,12 @@ STATE=$ROOT/.vae-lab          # generated, gitignored: the chosen Python and the
 mkdir -p "$STATE"
 did=()
 say() { printf '[setup] %s\n' "$*"; }
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+# apt-get install, refreshing the package lists first only when the install cannot find a package.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+}
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # --- Node.js -------------------------------------------------------------------------------
@@ -35,11 +41,9 @@ find_python() {
   return 1
 }
 if ! PY=$(find_python); then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  if can_apt; then
     say "installing Jupyter from Debian packages (apt-get)..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel >/dev/null
+    apt_install jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
   elif command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
     say "installing Jupyter with pip (user site)..."
     python3 -m pip install --user --quiet notebook nbconvert nbclient ipykernel || true
@@ -51,6 +55,14 @@ if ! PY=$(find_python); then
   did+=("Jupyter installed ($PY)")
 fi
 if [ "$(cat "$STATE/python" 2>/dev/null)" != "$PY" ]; then echo "$PY" > "$STATE/python"; fi
+
+# --- Fashion-MNIST: Debian packages it; as root with apt, install it rather than download it at
+#     run time (without root it is downloaded into data/ on first use).
+fashion=fashion-mnist/t10k-labels-idx1-ubyte.gz
+if [ -z "${VAE_LAB_DATA_DIR:-}" ] && [ ! -f "data/$fashion" ] && [ ! -f "/usr/share/datasets/$fashion" ] && can_apt; then
+  say "installing Fashion-MNIST from Debian's package dataset-fashion-mnist..."
+  if apt_install dataset-fashion-mnist; then did+=("Fashion-MNIST installed"); else say "could not install it; it will be downloaded on first use."; fi
+fi
 
 # --- tslab kernel: launched by absolute paths, so it starts whatever PATH Jupyter runs with -----
 launcher=$STATE/tslab-kernel
