@@ -3,7 +3,7 @@
  * Every public name is re-exported here.
  */
 
-// Environment: backend, run mode, seeding.
+// Environment: backend and run mode.
 export * from "./backend";
 export * from "./mode";
 
@@ -11,8 +11,7 @@ export * from "./mode";
 export * from "./data/idx";
 export * from "./data/datasets";
 
-// Models, losses, training, evaluation (library).
-// @@library-exports@@
+// Seeding, batches, models, losses, training, evaluation.
 export * from "./random";
 export * from "./data/batches";
 export * from "./model/config";
@@ -33,11 +32,9 @@ export * from "./eval/probe";
 export * from "./eval/roc";
 
 // Speed: kernel fixes for the wasm backend.
-// @@speed-exports@@
 export * from "./speed/wasm-fixes";
 
 // Figures, images and tables.
-// @@figures-exports@@
 export * from "./figures/png";
 export * from "./figures/normal";
 export * from "./figures/images";
