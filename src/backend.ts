@@ -6,6 +6,7 @@
  * `cpu` (plain JavaScript, about 6x slower than wasm on the reference VAE step; see FACTS).
  */
 import * as tf from "@tensorflow/tfjs";
+import { installWasmFixes } from "./speed/wasm-fixes";
 
 /** A backend vae-lab knows how to start. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -96,7 +97,7 @@ async function tryStart(backend: BackendName): Promise<string | undefined> {
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
     await tf.ready();
     if (backend === "wasm") {
-      (require("./speed/wasm-fixes") as typeof import("./speed/wasm-fixes")).installWasmFixes(); // honours VAE_LAB_WASM_FIXES=0
+      installWasmFixes(); // the library's faster kernels; VAE_LAB_WASM_FIXES=0 turns them off
     }
     if (backend === "cpu") silenceCpuBanner();
     return undefined;
