@@ -41,3 +41,36 @@ test("Gaussian log-likelihood matches the log of the normal density, fixed and t
   assert.ok(Math.abs(fixed - expected) < 1e-5, `got ${fixed}, expected ${expected}`);
   assert.ok(Math.abs(learned - expected) < 1e-5, `got ${learned}, expected ${expected}`);
 });
+
+test("Bernoulli log-likelihood's written-out gradient equals autodiff through the plain formula, extreme logits included (cpu and wasm)", async () => {
+  const extremes = [-100, -30, -15, -1e-3, 0, 1e-3, 15, 30, 100];
+  const n = 64;
+  for (const backend of ["cpu", "wasm"] as const) {
+    await selectBackend({ backend });
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const x = tf.concat([tf.randomUniform([2, n], 0, 1, "float32", 7), tf.round(tf.randomUniform([1, n], 0, 1, "float32", 8))]) as tf.Tensor2D;
+      const random = tf.randomNormal([3, n], 0, 8, "float32", 9);
+      const logits = tf.concat([tf.slice(random, [0, extremes.length], [3, n - extremes.length]), tf.tile(tf.tensor2d([extremes]), [3, 1])], 1) as tf.Tensor2D;
+      const dy = tf.tensor1d([0.5, -1, 2]);
+      const plain = (a: tf.Tensor, l: tf.Tensor) => tf.sum(tf.sub(tf.mul(a, l), softplus(l)), 1);
+      const weighted = (f: (a: tf.Tensor, l: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(f(a, l), dy));
+      const got = tf.grads(weighted((a, l) => bernoulliLogLikelihood(a as tf.Tensor2D, l as tf.Tensor2D)))([x, logits]);
+      const want = tf.grads(weighted(plain))([x, logits]);
+      assert.deepEqual(Array.from(bernoulliLogLikelihood(x, logits).dataSync()), Array.from(plain(x, logits).dataSync()), `${backend}: value`);
+      ["x", "logits"].forEach((name, i) => {
+        const g = got[i].dataSync();
+        const w = want[i].dataSync();
+        for (let j = 0; j < w.length; j++) {
+          assert.ok(Number.isFinite(g[j]) && Math.abs(g[j] - w[j]) <= 1e-6 * Math.max(1, Math.abs(w[j])), `${backend}: d/d${name} #${j}: ${g[j]} vs autodiff ${w[j]}`);
+        }
+      });
+    });
+    assert.equal(tf.memory().numTensors, before, `${backend}: tensors leaked`);
+  }
+});
+
+test("Bernoulli log-likelihood refuses x and logits of different shapes", async () => {
+  await selectBackend({ backend: "cpu" });
+  assert.throws(() => tf.tidy(() => bernoulliLogLikelihood(tf.zeros([1, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)), /one shape.*\[1,3\].*\[2,3\]/);
+});
