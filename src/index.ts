@@ -13,6 +13,7 @@ export * from "./data/datasets";
 
 // Seeding, batches, models, losses, training, evaluation.
 export * from "./random";
+export * from "./records";
 export * from "./data/batches";
 export * from "./model/config";
 export * from "./model/networks";
@@ -43,5 +44,4 @@ export * from "./figures/plotly";
 export * from "./figures/browser";
 export * from "./figures/display";
 export * from "./figures/tables";
-export * from "./figures/records";
 export * from "./figures/export";

@@ -4,7 +4,7 @@
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
 import * as tf from "@tensorflow/tfjs";
-import { flattenRecord } from "./records";
+import { flattenRecord } from "../records";
 
 /** One plotly trace (plain JSON; see plotly.js's reference for the keys). */
 export type Trace = Record<string, unknown> & { type: string };

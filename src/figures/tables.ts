@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { displayBundle } from "./display";
 import { escapeHtml } from "./plotly";
-import { flattenRecord } from "./records";
+import { flattenRecord } from "../records";
 
 /** What a danfojs DataFrame offers (structurally), so callers need not import danfojs. */
 export interface DataFrameLike {

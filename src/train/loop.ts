@@ -8,6 +8,7 @@ import type { LossOptions } from "../model/losses";
 import type { BetaSchedule } from "../model/schedules";
 import { type ImageSet, batches, binarize, checkImageSet } from "../data/batches";
 import { Rng } from "../random";
+import { flattenRecord } from "../records";
 import { NonFiniteLossError, createOptimizer, trainStep } from "./step";
 import { type Metrics, evaluateLoss } from "../eval/loss";
 
@@ -157,14 +158,9 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
  * the shape a DataFrame or a chart wants.
  */
 export function historyRows(history: EpochRecord[]): Record<string, number>[] {
-  return history.map((r) => {
-    const row: Record<string, number> = { epoch: r.epoch };
-    for (const split of ["train", "test"] as const) {
-      const m = r[split];
-      if (m) Object.assign(row, { [`${split}_loss`]: m.loss, [`${split}_recon`]: m.recon, [`${split}_kl`]: m.kl });
-    }
-    return Object.assign(row, { beta: r.beta, steps: r.steps, seconds: r.seconds });
-  });
+  return history.map(({ epoch, train, test, beta, steps, seconds }) =>
+    flattenRecord({ epoch, train, ...(test ? { test } : {}), beta, steps, seconds }, "_") as Record<string, number>,
+  );
 }
 
 /** One line per epoch: train and test loss with their parts, and the time. */
