@@ -3,11 +3,12 @@
  *
  * Prints one table: ms per training step (median, warm-up excluded) and seconds per MNIST epoch
  * (469 steps of 128) for the reference MLP VAE (784-400-20) and the convolutional VAE, on wasm as
- * shipped (kernel fixes off), wasm with the fixes, cpu (a few steps), and tensorflow when
- * @tensorflow/tfjs-node is installed; the fixed/unfixed wasm ratio measured in this run; and
- * inference throughput (images encoded per second). Wasm with and without fixes run in alternating
- * rounds so that load from other processes hits both alike; both train identical models on the same
- * batches, so their losses must agree (printed). About 1-3 minutes on 2 cores, depending on load.
+ * shipped (single-threaded, kernel fixes off), wasm with the fixes, wasm with the fixes on every
+ * core (the library's default; see src/speed/wasm-threads.ts), cpu (a few steps), and tensorflow
+ * when @tensorflow/tfjs-node is installed; the fixed/unfixed wasm ratios measured in this run; and
+ * inference throughput (images encoded per second). The wasm setups run in alternating rounds so
+ * that load from other processes hits them alike; they train identical models on the same batches,
+ * so their losses must agree (printed). About 1-3 minutes on 2 cores, depending on load.
  */
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
@@ -23,22 +24,29 @@ import {
   encode,
   installWasmFixes,
   loadDataset,
+  registerWasmBackend,
   selectBackend,
   toImageSet,
   trainStep,
   uninstallWasmFixes,
+  wasmThreads,
+  wasmThreadsWanted,
 } from "../src";
 
 const BATCH = 128;
 const STEPS_PER_EPOCH = Math.ceil(60000 / BATCH); // 469
 const ENCODE_BATCH = 512;
 
-/** One column of the comparison: a backend, and for wasm whether the fixes are on. */
+/** One column of the comparison: a backend, and for wasm whether the fixes are on and how many threads. */
 interface Setup {
   label: string;
   backend: BackendName;
   fixes?: boolean;
+  threads?: number;
 }
+
+/** The threaded wasm build runs under its own backend name, next to the single-threaded "wasm". */
+const THREADED_WASM = "wasm-threads";
 
 /**
  * Step counts per model and kind of backend: [warm-up, rounds, steps per round]. The conv VAE is
@@ -116,7 +124,11 @@ function median(values: number[]): number {
 
 /** Switches backend (and the wasm fixes) for one setup. */
 async function use(setup: Setup): Promise<void> {
-  await selectBackend({ backend: setup.backend });
+  if ((setup.threads ?? 1) > 1) {
+    await tf.setBackend(THREADED_WASM);
+    return;
+  }
+  await selectBackend({ backend: setup.backend, threads: 1 });
   if (setup.backend !== "wasm") return;
   if (setup.fixes) installWasmFixes({ force: true });
   else uninstallWasmFixes();
@@ -165,7 +177,10 @@ function groupByBackend(setups: Setup[]): Setup[][] {
   return [...groups.values()];
 }
 
-/** The setups this machine can run: tensorflow only when tfjs-node starts. */
+/**
+ * The setups this machine can run: tensorflow only when tfjs-node starts; threaded wasm with the
+ * library's default thread count, when that is more than 1 and the threaded build starts.
+ */
 async function availableSetups(): Promise<{ setups: Setup[]; notes: string[] }> {
   const setups: Setup[] = [
     { label: "wasm as shipped", backend: "wasm", fixes: false },
@@ -173,6 +188,15 @@ async function availableSetups(): Promise<{ setups: Setup[]; notes: string[] }> 
     { label: "cpu", backend: "cpu" },
   ];
   const notes: string[] = [];
+  const threads = wasmThreadsWanted();
+  if (threads > 1) {
+    await selectBackend({ backend: "wasm", threads: 1 }); // the single-threaded build, with the fixes the copy takes
+    registerWasmBackend(threads, THREADED_WASM);
+    await tf.setBackend(THREADED_WASM);
+    const running = wasmThreads(THREADED_WASM);
+    if (running?.fallback) notes.push(`wasm on ${threads} threads: not measured: ${running.fallback}`);
+    else setups.splice(2, 0, { label: `wasm + fixes, ${running?.threads} threads`, backend: "wasm", fixes: true, threads: running?.threads });
+  }
   try {
     await selectBackend({ backend: "tensorflow" });
     setups.unshift({ label: "tensorflow (tfjs-node)", backend: "tensorflow" });
@@ -201,17 +225,20 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
-/** Fixed/unfixed wasm ratio and the largest loss difference between the two identical runs. */
-function comparison(rows: Row[], arch: Architecture): string {
+/** Fixed/unfixed wasm ratios and the largest loss difference between the identical runs. */
+function comparisons(rows: Row[], arch: Architecture): string[] {
   const shipped = rows.find((r) => r.arch === arch && r.setup.backend === "wasm" && !r.setup.fixes);
-  const fixed = rows.find((r) => r.arch === arch && r.setup.backend === "wasm" && r.setup.fixes);
-  if (!shipped || !fixed) return `${arch}: wasm not measured`;
-  if (shipped.trainer.error || fixed.trainer.error) return `${arch}: no fixed/unfixed ratio (${shipped.trainer.error ? "wasm as shipped" : "wasm + fixes"}: ${shipped.trainer.error ?? fixed.trainer.error})`;
-  const ratio = median(fixed.trainer.times) / median(shipped.trainer.times);
-  const n = Math.min(shipped.trainer.losses.length, fixed.trainer.losses.length);
-  let worst = 0;
-  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(fixed.trainer.losses[i] - shipped.trainer.losses[i]) / Math.abs(shipped.trainer.losses[i]));
-  return `${arch}: fixed/unfixed wasm = ${ratio.toFixed(3)} (${(1 / ratio).toFixed(1)}x faster); losses of the two identical runs over ${n} steps agree to ${worst.toExponential(1)} relative (last ${fixed.trainer.losses[n - 1].toFixed(2)} vs ${shipped.trainer.losses[n - 1].toFixed(2)})`;
+  const fixed = rows.filter((r) => r.arch === arch && r.setup.backend === "wasm" && r.setup.fixes);
+  if (!shipped || fixed.length === 0) return [`${arch}: wasm not measured`];
+  if (shipped.trainer.error) return [`${arch}: no fixed/unfixed ratio (wasm as shipped: ${shipped.trainer.error})`];
+  return fixed.map((row) => {
+    if (row.trainer.error) return `${arch}: no ratio for ${row.setup.label} (${row.trainer.error})`;
+    const ratio = median(row.trainer.times) / median(shipped.trainer.times);
+    const n = Math.min(shipped.trainer.losses.length, row.trainer.losses.length);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(row.trainer.losses[i] - shipped.trainer.losses[i]) / Math.abs(shipped.trainer.losses[i]));
+    return `${arch}: ${row.setup.label} / wasm as shipped = ${ratio.toFixed(3)} (${(1 / ratio).toFixed(1)}x faster); losses over ${n} identical steps agree to ${worst.toExponential(1)} relative (last ${row.trainer.losses[n - 1].toFixed(2)} vs ${shipped.trainer.losses[n - 1].toFixed(2)})`;
+  });
 }
 
 async function main(): Promise<void> {
@@ -232,7 +259,7 @@ async function main(): Promise<void> {
   console.log(`load average (1/5/15 min) at start ${loadAtStart}, at end ${load()}; wall time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   console.log(table(rows));
   console.log("");
-  for (const arch of ["mlp", "conv"] as const) console.log(comparison(rows, arch));
+  for (const arch of ["mlp", "conv"] as const) console.log(comparisons(rows, arch).join("\n"));
   for (const note of notes) console.log(note);
 }
 

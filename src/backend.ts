@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { installWasmFixes } from "./speed/wasm-fixes";
+import { registerWasmBackend, wasmThreads, wasmThreadsWanted } from "./speed/wasm-threads";
 
 /** A backend vae-lab knows how to start. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -38,12 +39,21 @@ export interface BackendReport {
   attempts: BackendAttempt[];
   /** The tfjs version in use. */
   tfjsVersion: string;
+  /** wasm only: threads its kernels run on (the threaded build when more than 1). */
+  threads?: number;
+  /** wasm only: why `threads` is not what was asked for (`SelectBackendOptions.threads`, `VAE_LAB_WASM_THREADS`). */
+  threadsNote?: string;
 }
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
   /** Force this backend; overrides `VAE_LAB_BACKEND`. */
   backend?: BackendName;
+  /**
+   * wasm only: threads for its kernels; overrides `VAE_LAB_WASM_THREADS`. Default: every core, at
+   * most 4. Fixed when wasm first starts in this process (restart the kernel to change it).
+   */
+  threads?: number;
 }
 
 /**
@@ -58,12 +68,15 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   }
   const candidates = requested ? [requested] : BACKENDS;
   const attempts: BackendAttempt[] = [];
+  const threads = options.threads ?? wasmThreadsWanted();
   for (const backend of candidates) {
-    const error = await tryStart(backend);
+    const error = await tryStart(backend, threads);
     attempts.push(error === undefined ? { backend, ok: true } : { backend, ok: false, error });
     if (error === undefined) {
       const reason = requested ? `requested by ${source}.` : explain(backend, attempts);
-      return { backend, requested, reason, attempts, tfjsVersion: tf.version.tfjs };
+      const report: BackendReport = { backend, requested, reason, attempts, tfjsVersion: tf.version.tfjs };
+      if (backend === "wasm") Object.assign(report, threadsReport(threads));
+      return report;
     }
   }
   const failed = attempts.map((a) => `${a.backend}: ${a.error}`).join("; ");
@@ -76,7 +89,19 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
 
 /** A one-line summary of a report, for notebooks and logs. */
 export function describeBackend(report: BackendReport): string {
-  return `backend: ${report.backend} (tfjs ${report.tfjsVersion}); ${report.reason}`;
+  const threads = report.threads === undefined ? "" : `, ${report.threads} thread${report.threads === 1 ? "" : "s"}`;
+  const note = report.threadsNote ? ` ${report.threadsNote}` : "";
+  return `backend: ${report.backend} (tfjs ${report.tfjsVersion}${threads}); ${report.reason}${note}`;
+}
+
+/** The wasm threads that run, and a sentence when they differ from the ones asked for. */
+function threadsReport(wanted: number): { threads: number; threadsNote?: string } {
+  const running = wasmThreads() ?? { threads: 1 };
+  if (running.fallback) return { threads: 1, threadsNote: `The threaded build could not start (${running.fallback}); wasm runs on 1 thread.` };
+  if (running.threads !== wanted) {
+    return { threads: running.threads, threadsNote: `wasm had already started on ${running.threads} thread(s) in this process; restart it (the notebook kernel) to get ${wanted}.` };
+  }
+  return { threads: running.threads };
 }
 
 function backendFromEnv(): BackendName | undefined {
@@ -87,13 +112,13 @@ function backendFromEnv(): BackendName | undefined {
 }
 
 /** Starts one backend; returns why it failed, or undefined when it runs. */
-async function tryStart(backend: BackendName): Promise<string | undefined> {
+async function tryStart(backend: BackendName, threads: number): Promise<string | undefined> {
   try {
     if (backend === "tensorflow") {
       if (!nativeInstalled()) return `${NATIVE_PACKAGE} is not installed; the README says how to add it for native speed`;
       require(NATIVE_PACKAGE);
     }
-    if (backend === "wasm") require("@tensorflow/tfjs-backend-wasm");
+    if (backend === "wasm") registerWasmBackend(threads); // no-op once wasm has started
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
     await tf.ready();
     if (backend === "wasm") {

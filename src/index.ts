@@ -34,6 +34,7 @@ export * from "./eval/roc";
 
 // Speed: kernel fixes for the wasm backend.
 export * from "./speed/wasm-fixes";
+export * from "./speed/wasm-threads";
 
 // Figures, images and tables.
 export * from "./figures/png";

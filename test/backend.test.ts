@@ -13,7 +13,7 @@ test("without an override the fastest backend that starts runs, and the report s
     assert.equal(attempt.ok, false);
     assert.ok(attempt.error && report.reason.includes(attempt.error));
   }
-  assert.match(describeBackend(report), new RegExp(`^backend: ${report.backend} \\(tfjs 4\\.22\\.0\\)`));
+  assert.match(describeBackend(report), new RegExp(`^backend: ${report.backend} \\(tfjs 4\\.22\\.0(, \\d+ threads?)?\\)`));
 });
 
 test("an argument forces a backend, and wins over the environment", async () => {

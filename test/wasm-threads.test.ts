@@ -1,0 +1,74 @@
+/**
+ * The threaded wasm build: started in Node with the thread count asked for, it trains to the same
+ * numbers as the single-threaded build and frees its tensors. Both builds run side by side under
+ * their own backend names, with the kernel fixes.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import {
+  Rng,
+  WASM_THREADS_ENV,
+  batches,
+  createOptimizer,
+  createVae,
+  disposeModel,
+  installWasmFixes,
+  registerWasmBackend,
+  selectBackend,
+  trainStep,
+  wasmThreads,
+  wasmThreadsWanted,
+} from "../src";
+import { syntheticImages } from "./library-fixtures";
+
+test("VAE_LAB_WASM_THREADS sets the thread count; bad values are clear errors", () => {
+  const saved = process.env[WASM_THREADS_ENV];
+  try {
+    process.env[WASM_THREADS_ENV] = "3";
+    assert.equal(wasmThreadsWanted(), 3);
+    for (const bad of ["0", "9", "two", "1.5"]) {
+      process.env[WASM_THREADS_ENV] = bad;
+      assert.throws(() => wasmThreadsWanted(), /VAE_LAB_WASM_THREADS=".*" is not a thread count: set a whole number from 1 to 8/);
+    }
+    delete process.env[WASM_THREADS_ENV];
+    assert.ok(wasmThreadsWanted() >= 1 && wasmThreadsWanted() <= 4);
+  } finally {
+    if (saved === undefined) delete process.env[WASM_THREADS_ENV];
+    else process.env[WASM_THREADS_ENV] = saved;
+  }
+  assert.throws(() => registerWasmBackend(0, "wasm-bad"), /takes 1 to 8 threads, got 0/);
+});
+
+/** Losses of `steps` training steps of a small seeded VAE on the named backend; checks for leaks. */
+async function trainOn(backendName: string, steps: number): Promise<number[]> {
+  await tf.setBackend(backendName);
+  const before = tf.memory().numTensors;
+  const model = createVae({ inputShape: [8, 8, 1], hidden: [24], latentDim: 3, seed: 4 });
+  const optimizer = createOptimizer(1e-2);
+  const losses: number[] = [];
+  for (const { x } of batches(syntheticImages(64, 2, 8, 8), 16, { rng: new Rng(5) })) {
+    losses.push(trainStep(model, optimizer, x, { seed: losses.length + 1 }).loss);
+    if (losses.length === steps) break;
+  }
+  disposeModel(model);
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before, `${backendName}: training leaked tensors`);
+  return losses;
+}
+
+test("2 threads train to the same losses as 1 thread, and the report says how many run", async () => {
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true }); // the copies below take the fixed kernels
+  registerWasmBackend(1, "wasm-1-thread");
+  registerWasmBackend(2, "wasm-2-threads");
+  const single = await trainOn("wasm-1-thread", 4);
+  const threaded = await trainOn("wasm-2-threads", 4);
+  assert.deepEqual(wasmThreads("wasm-1-thread"), { threads: 1 });
+  assert.deepEqual(wasmThreads("wasm-2-threads"), { threads: 2 });
+  assert.ok(single[3] < single[0], `training should lower the loss: ${single}`);
+  single.forEach((loss, i) => assert.ok(Math.abs(threaded[i] - loss) <= 1e-6 * Math.abs(loss), `step ${i}: ${threaded[i]} vs ${loss}`));
+  // A backend that has started keeps its threads: registering again changes nothing.
+  assert.equal(registerWasmBackend(1, "wasm-2-threads"), false);
+  await selectBackend({ backend: "wasm" });
+});
