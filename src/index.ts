@@ -35,6 +35,8 @@ export * from "./eval/roc";
 // Speed: kernel fixes for the wasm backend.
 export * from "./speed/wasm-fixes";
 export * from "./speed/wasm-threads";
+export * from "./speed/fused-adam";
+export * from "./speed/sum-of-squares";
 
 // Figures, images and tables.
 export * from "./figures/png";

@@ -72,3 +72,12 @@ test("2 threads train to the same losses as 1 thread, and the report says how ma
   assert.equal(registerWasmBackend(1, "wasm-2-threads"), false);
   await selectBackend({ backend: "wasm" });
 });
+
+test("starting a wasm build leaves Node's own reporting of uncaught errors in place", async () => {
+  const events = ["uncaughtException", "unhandledRejection"];
+  const before = events.map((event) => (process as NodeJS.EventEmitter).listeners(event).length);
+  registerWasmBackend(2, "wasm-listeners");
+  await tf.setBackend("wasm-listeners");
+  assert.deepEqual(events.map((event) => (process as NodeJS.EventEmitter).listeners(event).length), before);
+  await selectBackend({ backend: "wasm" });
+});

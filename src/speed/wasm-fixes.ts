@@ -6,7 +6,9 @@
  * Each fix's module says what it fixes and the measurement that justifies it.
  */
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
+import { fusedAdamFix } from "./fused-adam";
 import { identityFix } from "./identity";
+import { sumOfSquaresFix } from "./sum-of-squares";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
 
@@ -23,7 +25,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix]);
+  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix]);
   return true;
 }
 

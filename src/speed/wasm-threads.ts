@@ -67,7 +67,7 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
   require(PACKAGE); // registers the stock backend and its kernels
   stockFactory ??= tf.findBackendFactory("wasm") as Factory;
   const stock = stockFactory;
-  const factory: Factory = async () => {
+  const start = async (): Promise<tf.KernelBackend> => {
     if (threads === 1) {
       started.set(name, { threads: 1 });
       return stock();
@@ -81,6 +81,7 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
       return stock();
     }
   };
+  const factory: Factory = () => withoutRethrowListeners(start);
   if (tf.findBackendFactory(name)) tf.removeBackend(name);
   tf.registerBackend(name, factory, name === "wasm" ? 2 : 1);
   if (name !== "wasm") {
@@ -94,6 +95,26 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
 /** Threads of the wasm backend running under `name` (undefined before it starts), and why it fell back to 1. */
 export function wasmThreads(name = "wasm"): { threads: number; fallback?: string } | undefined {
   return backendStarted(name) ? started.get(name) ?? { threads: 1 } : undefined;
+}
+
+/**
+ * Both Emscripten builds add process listeners that rethrow every uncaught error and unhandled
+ * rejection from inside their own minified source, so Node prints a megabyte line of it above
+ * the real error. Removing them after start-up restores Node's own reporting.
+ */
+async function withoutRethrowListeners<T>(start: () => Promise<T>): Promise<T> {
+  const events = ["uncaughtException", "unhandledRejection"];
+  const emitter = process as NodeJS.EventEmitter;
+  const before = events.map((event) => emitter.listeners(event));
+  try {
+    return await start();
+  } finally {
+    events.forEach((event, k) => {
+      for (const listener of emitter.listeners(event)) {
+        if (!before[k].includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    });
+  }
 }
 
 function backendStarted(name: string): boolean {

@@ -7,6 +7,7 @@ import type { Model } from "../model/model";
 import { trainableVariables } from "../model/model";
 import { type LossOptions, computeLoss } from "../model/losses";
 import { LeanAdamOptimizer } from "../speed/adam";
+import { sumOfSquares } from "../speed/sum-of-squares";
 
 /** Numbers (nats per image, batch means) of one step, read back after it. */
 export interface StepResult {
@@ -52,7 +53,7 @@ export function trainStep(model: Model, optimizer: tf.Optimizer, x: tf.Tensor2D,
       parts = tf.keep(tf.stack([loss, recon, kl]) as tf.Tensor1D);
       return loss;
     }, variables);
-    const gradNorm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const gradNorm = tf.sqrt(tf.addN(Object.values(grads).map(sumOfSquares)));
     const numbers = tf.concat([parts!, tf.reshape(gradNorm, [1])]);
     parts!.dispose();
     return { numbers, grads };
