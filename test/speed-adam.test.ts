@@ -1,12 +1,16 @@
 /**
  * LeanAdamOptimizer (src/speed/adam.ts) against tfjs's own Adam: same weights after several steps,
- * same optimizer state, on cpu and on wasm.
+ * same optimizer state, on cpu and on wasm; and its fused wasm kernel (src/speed/fused-adam.ts)
+ * against its composed ops, to the last bit, on the single-threaded and the threaded build.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend";
 import { LeanAdamOptimizer } from "../src/speed/adam";
+import { fusedAdamAvailable } from "../src/speed/fused-adam";
+import { installWasmFixes, uninstallWasmFixes } from "../src/speed/wasm-fixes";
+import { registerWasmBackend } from "../src/speed/wasm-threads";
 
 const SHAPES = [[31, 17], [17], [5, 3, 2], []];
 
@@ -26,19 +30,21 @@ async function train(optimizer: tf.Optimizer, steps: number): Promise<{ weights:
   return { weights, state };
 }
 
+/** Weights and state after 6 steps, and how many tensors the run left behind. */
+async function run(optimizer: tf.Optimizer) {
+  // getWeights hands out the moment variables themselves; each optimizer's dispose frees them.
+  const before = tf.memory().numTensors;
+  const { weights, state } = await train(optimizer, 6);
+  const values = state.map((s) => ({ name: s.name.replace(/^\d+/, ""), data: s.tensor.dataSync() }));
+  state[0].tensor.dispose(); // the iteration count, a new scalar
+  optimizer.dispose();
+  return { weights, values, leaked: tf.memory().numTensors - before };
+}
+
 for (const backend of ["cpu", "wasm"] as const) {
   test(`LeanAdamOptimizer gives tf.train.adam's weights and state over 6 steps (${backend})`, async () => {
     await selectBackend({ backend });
     for (const [lr, epsilon] of [[1e-3, undefined], [0.05, 1e-3]] as const) {
-      // getWeights hands out the moment variables themselves; each optimizer's dispose frees them.
-      const run = async (optimizer: tf.Optimizer) => {
-        const before = tf.memory().numTensors;
-        const { weights, state } = await train(optimizer, 6);
-        const values = state.map((s) => ({ name: s.name.replace(/^\d+/, ""), data: s.tensor.dataSync() }));
-        state[0].tensor.dispose(); // the iteration count, a new scalar
-        optimizer.dispose();
-        return { weights, values, leaked: tf.memory().numTensors - before };
-      };
       const want = await run(tf.train.adam(lr, 0.9, 0.999, epsilon));
       const got = await run(new LeanAdamOptimizer(lr, 0.9, 0.999, epsilon));
       want.weights.forEach((w, i) => {
@@ -54,3 +60,24 @@ for (const backend of ["cpu", "wasm"] as const) {
     }
   });
 }
+
+test("the fused Adam kernel gives the composed update's weights and state to the last bit, on 1 and 2 threads", async () => {
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true }); // the copies below take the fused kernel
+  const builds = [["wasm-adam-1-thread", 1], ["wasm-adam-2-threads", 2]] as const;
+  for (const [name, threads] of builds) registerWasmBackend(threads, name);
+  uninstallWasmFixes();
+  assert.equal(fusedAdamAvailable(), false);
+  const composed = await run(new LeanAdamOptimizer(0.05, 0.9, 0.999, 1e-3));
+  for (const [name] of builds) {
+    await tf.setBackend(name);
+    assert.ok(fusedAdamAvailable(), `${name} should have the fused kernel`);
+    const fused = await run(new LeanAdamOptimizer(0.05, 0.9, 0.999, 1e-3));
+    // Sizes 527, 17, 30 and 1: the 4-lane loop and its scalar tail both run.
+    fused.weights.forEach((w, i) => assert.deepEqual(Array.from(w), Array.from(composed.weights[i]), `${name}: variable ${i} [${SHAPES[i]}]`));
+    fused.values.forEach((s, i) => assert.deepEqual(Array.from(s.data), Array.from(composed.values[i].data), `${name}: state ${s.name}`));
+    assert.equal(fused.leaked, composed.leaked, `${name}: the fused update keeps more tensors`);
+  }
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true });
+});
