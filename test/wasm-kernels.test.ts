@@ -137,6 +137,27 @@ test("_FusedMatMul with bias and activations: values and gradients match cpu", a
   }
 });
 
+test("Sum matches cpu in values and shape: leading axes (column sums, bias gradients) and every other case", async () => {
+  // Leading axes take the column-sum kernel (odd column counts run its scalar tail); the last
+  // three cases (inner axis, all axes, an axis in the middle) must still run as shipped.
+  const cases: [number[], number | number[]][] = [
+    [[128, 784], 0], [[1, 128, 784], [0, 1]], [[3, 5, 7], [1, 0]], [[7, 3], -2], [[9, 1], 0], [[1, 5], 0],
+    [[4, 6], 1], [[4, 6], [0, 1]], [[2, 3, 4], 1],
+  ];
+  for (const [shape, axis] of cases) {
+    for (const keepDims of [false, true]) {
+      const label = `sum [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`;
+      await assertMatchesCpu(label, [{ shape, seed: shape.length }], withGradients((x) => tf.sum(x, axis, keepDims)));
+      const shapes = [];
+      for (const backend of ["cpu", "wasm"] as const) {
+        await selectBackend({ backend });
+        shapes.push(tf.tidy(() => tf.sum(tf.zeros(shape), axis, keepDims).shape));
+      }
+      assert.deepEqual(shapes[1], shapes[0], `${label}: shape`);
+    }
+  }
+});
+
 test("conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: strides 1 and 2, same and valid, odd sizes", async () => {
   // [batch, height, width, inChannels, outChannels, filter size]
   for (const [batch, h, w, inC, outC, size] of [[2, 7, 9, 1, 4, 3], [3, 8, 8, 3, 8, 3], [1, 13, 11, 8, 5, 5], [4, 5, 5, 16, 2, 1]]) {

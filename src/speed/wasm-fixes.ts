@@ -5,6 +5,7 @@
  * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
  * Each fix's module says what it fixes and the measurement that justifies it.
  */
+import { columnSumFix } from "./column-sum";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
 import { fusedAdamFix } from "./fused-adam";
 import { identityFix } from "./identity";
@@ -25,7 +26,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix]);
+  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix, columnSumFix]);
   return true;
 }
 

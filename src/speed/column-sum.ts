@@ -1,0 +1,86 @@
+/**
+ * `Sum` over the leading axes on the wasm backend, without a transpose: bias gradients.
+ *
+ * The wasm `Sum` kernel reduces only innermost axes; for any other axes it first transposes the
+ * whole input. The gradient of a bias (dy summed over the batch, axis 0) is exactly that case, three
+ * times per step of the reference VAE. Here the rows are added into the output four columns at a
+ * time (WebAssembly SIMD), in row order. Measured (Node 20, 2 cores, [128, 784] over axis 0, median of
+ * 40 calls): 0.350 ms as shipped, 0.016 ms here; with the reference VAE's two [128, 400] sums, about
+ * 0.7 ms less per step. Every other `Sum` runs as shipped.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { KernelFix, KernelFunc } from "./kernel-registry";
+import { F32X4_SPLAT, I32, type Lanes, SCALAR, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, wasmFunction, wasmModule } from "./wasm-assembler";
+
+interface SumArgs {
+  inputs: { x: tf.TensorInfo };
+  backend: BackendWasm;
+  attrs: { axis: number | number[]; keepDims: boolean };
+}
+
+/** Replaces `Sum`: float32 sums over the leading axes run as column sums, the rest as shipped. */
+export const columnSumFix: KernelFix = {
+  kernelName: "Sum",
+  make: (original) => {
+    const shipped = original?.kernelFunc as unknown as ((args: SumArgs) => tf.TensorInfo) | undefined;
+    if (!shipped) throw new Error("The wasm backend has no Sum kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?");
+    const sum = (args: SumArgs): tf.TensorInfo => {
+      const { x } = args.inputs;
+      const leading = leadingAxes(x, args.attrs.axis);
+      if (leading === 0) return shipped(args);
+      const kept = x.shape.slice(leading);
+      const outShape = args.attrs.keepDims ? [...x.shape.slice(0, leading).map(() => 1), ...kept] : kept;
+      return columnSum(args.backend, x, tf.util.sizeFromShape(x.shape.slice(0, leading)), tf.util.sizeFromShape(kept), outShape);
+    };
+    return sum as unknown as KernelFunc;
+  },
+};
+
+/** k when `axis` is exactly the first k < rank axes of a non-empty float32 `x`, else 0 (not this case). */
+function leadingAxes(x: tf.TensorInfo, axis: number | number[]): number {
+  if (x.dtype !== "float32" || tf.util.sizeFromShape(x.shape) === 0) return 0;
+  const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+  const isLeading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, k) => a === k);
+  return isLeading ? axes.length : 0;
+}
+
+/** out[c] = sum over r of x[r, c], for x seen as [rows, cols]. */
+function columnSum(backend: BackendWasm, x: tf.TensorInfo, rows: number, cols: number, outShape: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(outShape, "float32");
+  const f = wasmFunction<(x: number, out: number, rows: number, cols: number) => void>(backend, "colsum", columnSumModule);
+  f(memoryOffset(backend, x), memoryOffset(backend, out), rows, cols);
+  return out;
+}
+
+// Parameter and local indices of `colsum`.
+const [X, OUT, ROWS, COLS, I, VEC_END, END] = [0, 1, 2, 3, 4, 5, 6];
+
+function columnSumModule(sharedMemory: boolean): Uint8Array {
+  const at = (base: number) => [...get(base), ...get(I), 0x6a]; // base + i
+  const zero = { vector: [0x43, 0, 0, 0, 0, ...F32X4_SPLAT], scalar: [0x43, 0, 0, 0, 0] }; // f32.const 0
+  const overRow = (vector: number[], scalar: number[]) => [
+    0x41, 0, ...set(I), // i = 0
+    ...byteLoop(I, VEC_END, VECTOR.stride, vector),
+    ...byteLoop(I, END, SCALAR.stride, scalar),
+  ];
+  const addRow = (l: Lanes) => [...at(OUT), ...at(OUT), ...l.load, ...at(X), ...l.load, ...l.add, ...l.store];
+  return wasmModule({
+    name: "colsum",
+    params: [I32, I32, I32, I32],
+    locals: [[3, I32]],
+    body: [
+      ...byteBounds(COLS, END, VEC_END),
+      // out = 0
+      ...overRow([...at(OUT), ...zero.vector, ...VECTOR.store], [...at(OUT), ...zero.scalar, ...SCALAR.store]),
+      // while (rows > 0) { out += row at x; x += cols; rows -= 1 }
+      0x02, 0x40, 0x03, 0x40,
+      ...get(ROWS), 0x45, 0x0d, 1, // if (rows == 0) break
+      ...overRow(addRow(VECTOR), addRow(SCALAR)),
+      ...get(X), ...get(END), 0x6a, ...set(X),
+      ...get(ROWS), 0x41, 1, 0x6b, ...set(ROWS),
+      0x0c, 0, 0x0b, 0x0b,
+    ],
+    sharedMemory,
+  });
+}
