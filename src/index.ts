@@ -37,6 +37,7 @@ export * from "./speed/wasm-fixes";
 export * from "./speed/wasm-threads";
 export * from "./speed/fused-adam";
 export * from "./speed/sum-of-squares";
+export * from "./speed/fused-bernoulli";
 
 // Figures, images and tables.
 export * from "./figures/png";

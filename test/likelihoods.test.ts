@@ -5,29 +5,31 @@ import { bernoulliLogLikelihood, gaussianLogLikelihood, selectBackend, softplus 
 
 const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
 
-test("Bernoulli log-likelihood on logits matches x log p + (1 - x) log(1 - p) computed by hand", async () => {
-  await selectBackend({ backend: "cpu" });
-  const x = [1, 0, 0.5, 0.2];
-  const logits = [2, -1, 0, 3];
-  let expected = 0;
-  for (let i = 0; i < x.length; i++) {
-    const p = sigmoid(logits[i]);
-    expected += x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
-  }
-  const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([x]), tf.tensor2d([logits])).arraySync());
-  assert.equal(got.length, 1);
-  assert.ok(Math.abs(got[0] - expected) < 1e-5, `got ${got[0]}, expected ${expected}`);
-});
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`Bernoulli log-likelihood on logits matches x log p + (1 - x) log(1 - p) computed by hand (${backend})`, async () => {
+    await selectBackend({ backend });
+    const x = [1, 0, 0.5, 0.2];
+    const logits = [2, -1, 0, 3];
+    let expected = 0;
+    for (let i = 0; i < x.length; i++) {
+      const p = sigmoid(logits[i]);
+      expected += x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
+    }
+    const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([x]), tf.tensor2d([logits])).arraySync());
+    assert.equal(got.length, 1);
+    assert.ok(Math.abs(got[0] - expected) < 1e-5, `got ${got[0]}, expected ${expected}`);
+  });
 
-test("Bernoulli log-likelihood stays finite and exact for extreme logits (stable softplus)", async () => {
-  await selectBackend({ backend: "cpu" });
-  // log sigmoid(100) = -softplus(-100) ~ -3.7e-44; log(1 - sigmoid(100)) = -100 - softplus(-100).
-  const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([[1], [0], [1], [0]]), tf.tensor2d([[100], [100], [-100], [-100]])).arraySync());
-  assert.deepEqual(got.map((v) => Math.round(v * 1e4) / 1e4 + 0), [0, -100, -100, 0]);
-  const sp = tf.tidy(() => softplus(tf.tensor1d([-1000, -1, 0, 1, 1000])).arraySync()) as number[];
-  const expected = [0, Math.log1p(Math.exp(-1)), Math.LN2, 1 + Math.log1p(Math.exp(-1)), 1000];
-  sp.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `softplus #${i}: ${v} vs ${expected[i]}`));
-});
+  test(`Bernoulli log-likelihood stays finite and exact for extreme logits (stable softplus, ${backend})`, async () => {
+    await selectBackend({ backend });
+    // log sigmoid(100) = -softplus(-100) ~ -3.7e-44; log(1 - sigmoid(100)) = -100 - softplus(-100).
+    const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([[1], [0], [1], [0]]), tf.tensor2d([[100], [100], [-100], [-100]])).arraySync());
+    assert.deepEqual(got.map((v) => Math.round(v * 1e4) / 1e4 + 0), [0, -100, -100, 0]);
+    const sp = tf.tidy(() => softplus(tf.tensor1d([-1000, -1, 0, 1, 1000])).arraySync()) as number[];
+    const expected = [0, Math.log1p(Math.exp(-1)), Math.LN2, 1 + Math.log1p(Math.exp(-1)), 1000];
+    sp.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `softplus #${i}: ${v} vs ${expected[i]}`));
+  });
+}
 
 test("Gaussian log-likelihood matches the log of the normal density, fixed and tensor sigma", async () => {
   await selectBackend({ backend: "cpu" });
@@ -57,7 +59,9 @@ test("Bernoulli log-likelihood's written-out gradient equals autodiff through th
       const weighted = (f: (a: tf.Tensor, l: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(f(a, l), dy));
       const got = tf.grads(weighted((a, l) => bernoulliLogLikelihood(a as tf.Tensor2D, l as tf.Tensor2D)))([x, logits]);
       const want = tf.grads(weighted(plain))([x, logits]);
-      assert.deepEqual(Array.from(bernoulliLogLikelihood(x, logits).dataSync()), Array.from(plain(x, logits).dataSync()), `${backend}: value`);
+      // On wasm the value comes from the fused kernel (its own exp and log): equal to float32 accuracy.
+      const value = bernoulliLogLikelihood(x, logits).dataSync();
+      plain(x, logits).dataSync().forEach((w, j) => assert.ok(Math.abs(value[j] - w) <= 1e-6 * Math.abs(w), `${backend}: value #${j}: ${value[j]} vs ${w}`));
       ["x", "logits"].forEach((name, i) => {
         const g = got[i].dataSync();
         const w = want[i].dataSync();

@@ -3,6 +3,7 @@
  * one number (nats) per image, shape `[batch]`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedBernoulli, fusedBernoulliAvailable } from "../speed/fused-bernoulli";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -30,18 +31,25 @@ export function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.
  * The formula above with its gradient written out: d/dlogits = x - sigmoid(logits), d/dx = logits
  * (times the incoming gradient dy of each image). Autodiff through {@link softplus}'s six kernels
  * needs about twenty backward kernels; this needs four. Reference VAE step on wasm with the kernel
- * fixes, median of 145 steps, two runs each: 36.7 and 36.2 ms -> 34.0 and 33.0 ms.
+ * fixes, median of 145 steps, two runs each: 36.7 and 36.2 ms -> 34.0 and 33.0 ms. On wasm with the
+ * fixes the value and x - sigmoid(logits) come from one fused kernel (../speed/fused-bernoulli.ts).
  */
 const bernoulliWithGradient = tf.customGrad((...args) => {
-  const [x, logits, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([x, logits]);
-  const value = tf.sum(tf.sub(tf.mul(x, logits), softplus(logits)), 1);
-  const gradFunc = (dy: tf.Tensor, [xs, ls]: tf.Tensor[]) => {
+  const [x, logits, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  const [value, residual] = valueAndResidual(x, logits);
+  save([residual, logits]);
+  const gradFunc = (dy: tf.Tensor, [r, ls]: tf.Tensor[]) => {
     const perImage = tf.expandDims(dy, 1);
-    return [tf.mul(perImage, ls), tf.mul(perImage, tf.sub(xs, tf.sigmoid(ls)))];
+    return [tf.mul(perImage, ls), tf.mul(perImage, r)];
   };
   return { value, gradFunc };
 }) as (x: tf.Tensor2D, logits: tf.Tensor2D) => tf.Tensor;
+
+/** The per-image sum of x * logits - softplus(logits), and x - sigmoid(logits). */
+function valueAndResidual(x: tf.Tensor2D, logits: tf.Tensor2D): [tf.Tensor, tf.Tensor] {
+  if (fusedBernoulliAvailable(x, logits)) return fusedBernoulli(x, logits);
+  return [tf.sum(tf.sub(tf.mul(x, logits), softplus(logits)), 1), tf.sub(x, tf.sigmoid(logits))];
+}
 
 /**
  * log N(x | mean, sigma^2 I) with sigma = exp(logSigma) (a number or a scalar/broadcastable tensor):

@@ -8,6 +8,7 @@
 import { columnSumFix } from "./column-sum";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
 import { fusedAdamFix } from "./fused-adam";
+import { fusedBernoulliFix } from "./fused-bernoulli";
 import { identityFix } from "./identity";
 import { sumOfSquaresFix } from "./sum-of-squares";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
@@ -26,7 +27,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix, columnSumFix]);
+  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix, columnSumFix, fusedBernoulliFix]);
   return true;
 }
 
