@@ -137,6 +137,28 @@ test("_FusedMatMul with bias and activations: values and gradients match cpu", a
   }
 });
 
+test("Transpose equals cpu bit for bit: last two axes (the SIMD kernel: odd sizes, batches, int32, NaN) and other perms", async () => {
+  const cases: [number[], number[]][] = [
+    [[128, 784], [1, 0]], [[7, 13], [1, 0]], [[4, 4], [1, 0]], [[1, 1], [1, 0]], [[5, 3], [1, 0]], [[1, 128, 400], [0, 2, 1]],
+    [[3, 9, 6], [0, 2, 1]], [[2, 3, 5, 7], [0, 1, 3, 2]], [[2, 3, 4], [2, 0, 1]], [[2, 3, 4], [1, 0, 2]], [[0, 4], [1, 0]],
+  ];
+  for (const [shape, perm] of cases) {
+    for (const dtype of ["float32", "int32"] as const) {
+      const size = shape.reduce((p, d) => p * d, 1);
+      const values = randomArray(size, size).map((v, i) => (i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v));
+      const results: { shape: number[]; values: number[] }[] = [];
+      for (const backend of ["cpu", "wasm"] as const) {
+        await selectBackend({ backend });
+        if (backend === "wasm") installWasmFixes({ force: true });
+        const t = tf.tidy(() => tf.transpose(tf.tensor(values, shape, dtype), perm));
+        results.push({ shape: t.shape, values: Array.from(t.dataSync()) });
+        t.dispose();
+      }
+      assert.deepEqual(results[1], results[0], `transpose ${dtype} [${shape}] perm [${perm}]`);
+    }
+  }
+});
+
 test("Sum matches cpu in values and shape: leading axes (column sums, bias gradients) and every other case", async () => {
   // Leading axes take the column-sum kernel (odd column counts run its scalar tail); the last
   // three cases (inner axis, all axes, an axis in the middle) must still run as shipped.

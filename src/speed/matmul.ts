@@ -10,13 +10,16 @@
  * Second effect: XNNPACK repacks the right operand B (K x N) whenever it is a new tensor, which
  * it always is in training (weights change every step). Measured: 128x784 by 784x400 takes 3.3 ms
  * with B already packed, 4.7 ms with a fresh B; 400x784 by 784x128 with fresh operands 3.7 ms.
- * A transpose costs about 0.7 ns per element, packing about 4.6 ns per element of B. So a product
- * with a transposed operand is computed either as A.B or as (B^T.A^T)^T, whichever costs less by
- * that model (dy.W^T of the reference step: 6.4 ms -> 4.1 ms).
+ * Packing costs about 4.6 ns per element of B, a transpose (./transpose.ts) about 0.3 ns per element
+ * (0.7 with the shipped wasm `Transpose`). So a product with a transposed operand is computed either
+ * as A.B or as (B^T.A^T)^T, whichever costs less by that model (dy.W^T of the reference step:
+ * 6.4 ms -> 4.1 ms). With the SIMD transpose, 0.3 instead of 0.7 in the model took the bench's
+ * 2-thread step from 12.1 and 12.8 ms to 11.6 and 11.7 ms (two runs each, alternating).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { KernelFix, KernelFunc, findKernel } from "./kernel-registry";
+import { transposeLastTwoAxes } from "./transpose";
 
 /** Arguments tfjs passes to a kernel function. */
 interface KernelArgs {
@@ -26,8 +29,8 @@ interface KernelArgs {
 }
 type WasmKernel = (args: KernelArgs) => tf.TensorInfo;
 
-/** Measured cost per element, in ns, of a wasm transpose and of XNNPACK's packing of B. */
-const TRANSPOSE_NS = 0.7;
+/** Measured cost per element, in ns, of a transpose and of XNNPACK's packing of B. */
+const TRANSPOSE_NS = 0.3;
 const PACK_NS = 4.6;
 
 /** Both matrix-product kernels, rerouted to plain (untransposed) products. */
@@ -38,7 +41,6 @@ export const matMulFixes: readonly KernelFix[] = ["BatchMatMul", "_FusedMatMul"]
 
 function plainProducts(kernelName: string, original: tf.KernelConfig | undefined): KernelFunc {
   const product = wasmKernel(kernelName, original);
-  const transpose = lastTwoAxesTranspose(wasmKernel("Transpose", findKernel("Transpose", "wasm")));
   const add = wasmKernel("Add", findKernel("Add", "wasm"));
   const fixed = (args: KernelArgs): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
@@ -60,7 +62,7 @@ function plainProducts(kernelName: string, original: tf.KernelConfig | undefined
     const temporaries: tf.TensorInfo[] = [];
     const plain = (x: tf.TensorInfo, transposed: boolean) => {
       if (!transposed) return x;
-      const t = transpose(x, backend);
+      const t = transposeLastTwoAxes(x, backend);
       temporaries.push(t);
       return t;
     };
@@ -72,7 +74,7 @@ function plainProducts(kernelName: string, original: tf.KernelConfig | undefined
       // C = A.B computed as (B^T.A^T)^T (an element-wise activation commutes with the transpose).
       const cT = product({ inputs: { ...inputs, a: plain(b, !transposeB), b: plain(a, !transposeA), bias: null }, backend, attrs: plainAttrs });
       temporaries.push(cT);
-      const c = transpose(cT, backend);
+      const c = transposeLastTwoAxes(cT, backend);
       if (bias == null) return c;
       temporaries.push(c);
       return add({ inputs: { a: c, b: bias }, backend, attrs: {} });
@@ -111,14 +113,4 @@ function swapIsCheaper(aShape: number[], bShape: number[], transposeA: boolean, 
 function wasmKernel(kernelName: string, config: tf.KernelConfig | undefined): WasmKernel {
   if (!config) throw new Error(`The wasm backend has no ${kernelName} kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
   return config.kernelFunc as unknown as WasmKernel;
-}
-
-/** Swaps the last two axes with the wasm backend's own `Transpose` kernel (a backend-only copy). */
-function lastTwoAxesTranspose(kernel: WasmKernel): (x: tf.TensorInfo, backend: BackendWasm) => tf.TensorInfo {
-  return (x, backend) => {
-    const rank = x.shape.length;
-    const perm = [...Array(rank).keys()];
-    [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
-    return kernel({ inputs: { x }, backend, attrs: { perm } });
-  };
 }

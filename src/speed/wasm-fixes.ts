@@ -13,6 +13,7 @@ import { identityFix } from "./identity";
 import { sumOfSquaresFix } from "./sum-of-squares";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
+import { transposeFix } from "./transpose";
 
 /** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
@@ -27,7 +28,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix, columnSumFix, fusedBernoulliFix]);
+  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix, columnSumFix, fusedBernoulliFix, transposeFix]);
   return true;
 }
 
