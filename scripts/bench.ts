@@ -8,9 +8,13 @@
  * when @tensorflow/tfjs-node is installed; the fixed/unfixed wasm ratios measured in this run; and
  * inference throughput (images encoded per second). The wasm setups run in alternating rounds so
  * that load from other processes hits them alike; they train identical models on the same batches,
- * so their losses must agree (printed). About 1-3 minutes on 2 cores, depending on load.
+ * so their losses must agree (printed). Last, when a Python with PyTorch is installed, the same step
+ * in PyTorch on this machine (scripts/bench-pytorch.py), as the reference to compare with.
+ * About 1-3 minutes on 2 cores, depending on load.
  */
+import { spawnSync } from "node:child_process";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   type Architecture,
@@ -53,7 +57,7 @@ const THREADED_WASM = "wasm-threads";
  * not trained on cpu: one step takes minutes there (its encoding rate is still measured).
  */
 const PLAN: Record<Architecture, Record<"fast" | "slow", [number, number, number] | undefined>> = {
-  mlp: { fast: [3, 5, 6], slow: [1, 1, 3] },
+  mlp: { fast: [3, 10, 6], slow: [1, 1, 3] },
   conv: { fast: [1, 3, 2], slow: undefined },
 };
 
@@ -241,6 +245,27 @@ function comparisons(rows: Row[], arch: Architecture): string[] {
   });
 }
 
+/** Pythons to try for PyTorch, in the set-up script's order. */
+const PYTHONS = [process.env.VAE_LAB_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => Boolean(p));
+
+/**
+ * PyTorch's median ms per step of the same model on this machine, on 1 and on `threads` threads
+ * (the faster is the reference), or why it was not measured.
+ */
+function pytorchReference(threads: number): { lines: string[]; ms?: number } {
+  const script = path.join(__dirname, "bench-pytorch.py");
+  const python = PYTHONS.find((p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
+  if (!python) return { lines: ["pytorch: not measured: no Python with torch (Debian: apt-get install python3-torch libopenblas0-pthread)"] };
+  const runs = [...new Set([1, threads])].map((n) => {
+    const run = spawnSync(python, [script, String(n)], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`${script} failed: ${run.stderr.trim().split("\n").pop()}`);
+    return JSON.parse(run.stdout) as { torch: string; threads: number; ms: number; steps: number };
+  });
+  const best = Math.min(...runs.map((r) => r.ms));
+  const lines = runs.map((r) => `pytorch ${r.torch} (${python}), same model and batch, torch.set_num_threads(${r.threads}): ${r.ms.toFixed(1)} ms/step (median of ${r.steps})`);
+  return { lines, ms: best };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -261,6 +286,13 @@ async function main(): Promise<void> {
   console.log("");
   for (const arch of ["mlp", "conv"] as const) console.log(comparisons(rows, arch).join("\n"));
   for (const note of notes) console.log(note);
+  const pytorch = pytorchReference(wasmThreadsWanted());
+  console.log(pytorch.lines.join("\n"));
+  if (pytorch.ms !== undefined) {
+    for (const row of rows.filter((r) => r.arch === "mlp" && !r.trainer.error && r.setup.backend !== "cpu")) {
+      console.log(`mlp: ${row.setup.label} / pytorch (fastest) = ${(median(row.trainer.times) / pytorch.ms).toFixed(2)}`);
+    }
+  }
 }
 
 main().catch((err) => {
