@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { KernelFix, KernelFunc } from "./kernel-registry";
+import { partialFix } from "./kernel-registry";
 import { F32X4_SPLAT, I32, type Lanes, SCALAR, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, wasmFunction, wasmModule } from "./wasm-assembler";
 
 interface SumArgs {
@@ -20,22 +20,13 @@ interface SumArgs {
 }
 
 /** Replaces `Sum`: float32 sums over the leading axes run as column sums, the rest as shipped. */
-export const columnSumFix: KernelFix = {
-  kernelName: "Sum",
-  make: (original) => {
-    const shipped = original?.kernelFunc as unknown as ((args: SumArgs) => tf.TensorInfo) | undefined;
-    if (!shipped) throw new Error("The wasm backend has no Sum kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?");
-    const sum = (args: SumArgs): tf.TensorInfo => {
-      const { x } = args.inputs;
-      const leading = leadingAxes(x, args.attrs.axis);
-      if (leading === 0) return shipped(args);
-      const kept = x.shape.slice(leading);
-      const outShape = args.attrs.keepDims ? [...x.shape.slice(0, leading).map(() => 1), ...kept] : kept;
-      return columnSum(args.backend, x, tf.util.sizeFromShape(x.shape.slice(0, leading)), tf.util.sizeFromShape(kept), outShape);
-    };
-    return sum as unknown as KernelFunc;
-  },
-};
+export const columnSumFix = partialFix<SumArgs>("Sum", ({ inputs: { x }, backend, attrs }) => {
+  const leading = leadingAxes(x, attrs.axis);
+  if (leading === 0) return undefined;
+  const kept = x.shape.slice(leading);
+  const outShape = attrs.keepDims ? [...x.shape.slice(0, leading).map(() => 1), ...kept] : kept;
+  return columnSum(backend, x, tf.util.sizeFromShape(x.shape.slice(0, leading)), tf.util.sizeFromShape(kept), outShape);
+});
 
 /** k when `axis` is exactly the first k < rank axes of a non-empty float32 `x`, else 0 (not this case). */
 function leadingAxes(x: tf.TensorInfo, axis: number | number[]): number {

@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelFix, KernelFunc, findKernel } from "./kernel-registry";
+import { KernelFix, KernelFunc, findKernel, shippedKernel } from "./kernel-registry";
 import { transposeLastTwoAxes } from "./transpose";
 
 /** Arguments tfjs passes to a kernel function. */
@@ -27,7 +27,6 @@ interface KernelArgs {
   backend: BackendWasm;
   attrs: Record<string, unknown>;
 }
-type WasmKernel = (args: KernelArgs) => tf.TensorInfo;
 
 /** Measured cost per element, in ns, of a transpose and of XNNPACK's packing of B. */
 const TRANSPOSE_NS = 0.3;
@@ -40,8 +39,8 @@ export const matMulFixes: readonly KernelFix[] = ["BatchMatMul", "_FusedMatMul"]
 }));
 
 function plainProducts(kernelName: string, original: tf.KernelConfig | undefined): KernelFunc {
-  const product = wasmKernel(kernelName, original);
-  const add = wasmKernel("Add", findKernel("Add", "wasm"));
+  const product = shippedKernel<KernelArgs>(kernelName, original);
+  const add = shippedKernel<KernelArgs>("Add", findKernel("Add", "wasm"));
   const fixed = (args: KernelArgs): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     const a = inputs.a as tf.TensorInfo;
@@ -107,10 +106,4 @@ function swapIsCheaper(aShape: number[], bShape: number[], transposeA: boolean, 
   const direct = TRANSPOSE_NS * ((transposeA ? sizeA : 0) + (transposeB ? sizeB : 0)) + PACK_NS * batchB * k * n;
   const swapped = TRANSPOSE_NS * ((transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC) + PACK_NS * batchA * k * m;
   return rank >= 2 && swapped < direct;
-}
-
-/** A wasm kernel function, or a clear error if this tfjs build lacks it. */
-function wasmKernel(kernelName: string, config: tf.KernelConfig | undefined): WasmKernel {
-  if (!config) throw new Error(`The wasm backend has no ${kernelName} kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
-  return config.kernelFunc as unknown as WasmKernel;
 }

@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { KernelFix, KernelFunc } from "./kernel-registry";
+import { partialFix } from "./kernel-registry";
 import { I32, V128, VECTOR, byteLoop, get, memoryOffset, set, uleb, wasmFunction, wasmModule } from "./wasm-assembler";
 
 interface TransposeArgs {
@@ -22,18 +22,9 @@ interface TransposeArgs {
 }
 
 /** Replaces `Transpose`: swaps of the last two axes of 4-byte tensors run here, the rest as shipped. */
-export const transposeFix: KernelFix = {
-  kernelName: "Transpose",
-  make: (original) => {
-    const shipped = original?.kernelFunc as unknown as ((args: TransposeArgs) => tf.TensorInfo) | undefined;
-    if (!shipped) throw new Error("The wasm backend has no Transpose kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?");
-    const transpose = (args: TransposeArgs): tf.TensorInfo => {
-      const { x } = args.inputs;
-      return swapsLastTwoAxes(args.attrs.perm) && (x.dtype === "float32" || x.dtype === "int32") ? transposeLastTwoAxes(x, args.backend) : shipped(args);
-    };
-    return transpose as unknown as KernelFunc;
-  },
-};
+export const transposeFix = partialFix<TransposeArgs>("Transpose", ({ inputs: { x }, backend, attrs }) =>
+  swapsLastTwoAxes(attrs.perm) && (x.dtype === "float32" || x.dtype === "int32") ? transposeLastTwoAxes(x, backend) : undefined,
+);
 
 /** True for [0, 1, ..., k-1, k+1, k]: the last two axes swapped, any leading (batch) axes in place. */
 function swapsLastTwoAxes(perm: number[]): boolean {
