@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
+  batches,
   type Model,
   type ModelConfig,
   TrainingError,
@@ -144,7 +145,7 @@ test("an aborted signal or shouldStop ends training after the current epoch, kee
   result.optimizer.dispose();
 });
 
-test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, bad config", async () => {
+test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, disposed batch, bad config", async () => {
   await selectBackend({ backend: "cpu" });
   const model = createModel(SMALL);
   const empty = { ...syntheticImages(1), pixels: new Float32Array(0), labels: new Uint8Array(0), n: 0 };
@@ -156,6 +157,9 @@ test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, bad
   const x = tf.zeros([3, 15]) as tf.Tensor2D;
   assert.throws(() => trainStep(model, optimizer, x), /Expected a batch of shape \[batch, 16\]/);
   x.dispose();
+  // A batch kept past the next draw of batches() is disposed: say so instead of failing deep in tfjs.
+  const [first] = [...batches(syntheticImages(8), 4)];
+  assert.throws(() => trainStep(model, optimizer, first.x), /batch tensor was disposed before use.*tf\.clone/);
   assert.throws(() => createModel({ ...SMALL, latentDim: 0 }), /latentDim must be a positive integer/);
   assert.throws(() => createModel({ ...SMALL, arch: "conv", inputShape: [6, 6, 1] }), /multiples of 4/);
   disposeModel(model);

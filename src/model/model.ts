@@ -63,6 +63,9 @@ export function createDenoisingAutoencoder(options: Partial<ModelConfig> = {}): 
 
 /** Throws a clear error unless `x` is a `[batch, inputSize]` batch of finite numbers. */
 export function checkBatch(model: Model, x: tf.Tensor): void {
+  if (x.isDisposed) {
+    throw new Error("The batch tensor was disposed before use. batches() disposes each batch when the next one is drawn: use it inside the loop, or keep a copy with tf.clone(batch.x).");
+  }
   const size = inputSize(model.config);
   if (x.rank !== 2 || x.shape[1] !== size) {
     throw new Error(
