@@ -10,10 +10,11 @@
  * With P the [positions, fh*fw*inC] matrix of input patches (one row per batch item and output
  * pixel) and dY the [positions, outC] output gradient: dW = P^T.dY, and dX is P' = dY.W^T scattered
  * back onto the input pixels (col2im). The products run on the wasm `BatchMatMul` kernel (the fixed
- * one, which avoids the slow transposed path); gather and scatter are JavaScript loops over wasm memory.
+ * one, which avoids the slow transposed path); gather and scatter are WebAssembly loops (./im2col.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { gatherPatches, patchSize, positions, scatterPatches } from "./im2col";
 import { type KernelFix, type KernelFunc, findKernel } from "./kernel-registry";
 
 interface ConvAttrs {
@@ -49,15 +50,8 @@ export const conv2DBackpropInputFix: KernelFix = {
 function conv2DBackpropFilter({ inputs, backend, attrs }: BackpropFilterArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const info = convInfo(x.shape, attrs.filterShape, attrs);
-  const patches = backend.makeOutput([positions(info), patchSize(info)], "float32");
+  const patches = gatherPatches(backend, info, x);
   try {
-    const xValues = backend.typedArrayFromHeap(x) as Float32Array;
-    const p = backend.typedArrayFromHeap(patches) as Float32Array;
-    const c = info.inChannels;
-    forEachPatchRun(info, (pStart, xStart) => {
-      if (xStart < 0) p.fill(0, pStart, pStart + c);
-      else for (let k = 0; k < c; k++) p[pStart + k] = xValues[xStart + k];
-    });
     const dy2d = { dataId: dy.dataId, shape: [positions(info), info.outChannels], dtype: dy.dtype };
     const dW = matMul()({ inputs: { a: patches, b: dy2d }, backend, attrs: { transposeA: true, transposeB: false } });
     return { ...dW, shape: attrs.filterShape };
@@ -73,16 +67,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: BackpropInputArgs): tf.
   const w2d = { dataId: filter.dataId, shape: [patchSize(info), info.outChannels], dtype: filter.dtype };
   const patches = matMul()({ inputs: { a: dy2d, b: w2d }, backend, attrs: { transposeA: false, transposeB: true } });
   try {
-    const dx = backend.makeOutput(attrs.inputShape, "float32");
-    // Views after the allocation: growing wasm memory detaches older views.
-    const p = backend.typedArrayFromHeap(patches) as Float32Array;
-    const dxValues = backend.typedArrayFromHeap(dx) as Float32Array;
-    dxValues.fill(0);
-    const c = info.inChannels;
-    forEachPatchRun(info, (pStart, xStart) => {
-      if (xStart >= 0) for (let k = 0; k < c; k++) dxValues[xStart + k] += p[pStart + k];
-    });
-    return dx;
+    return scatterPatches(backend, info, patches, attrs.inputShape);
   } finally {
     backend.disposeData(patches.dataId);
   }
@@ -92,41 +77,6 @@ function convInfo(xShape: number[], filterShape: [number, number, number, number
   if (attrs.dataFormat === "NCHW") throw new Error("Convolution gradients on wasm support only NHWC (channels last), like the wasm Conv2D kernel.");
   const { strides, pad, dimRoundingMode } = attrs;
   return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, "channelsLast");
-}
-
-/** Rows of the patch matrix: one per batch item and output pixel. */
-function positions(info: tf.backend_util.Conv2DInfo): number {
-  return info.batchSize * info.outHeight * info.outWidth;
-}
-
-/** Columns of the patch matrix: filter height x width x input channels. */
-function patchSize(info: tf.backend_util.Conv2DInfo): number {
-  return info.filterHeight * info.filterWidth * info.inChannels;
-}
-
-/**
- * Walks the patch matrix in row-major order, one run of `inChannels` values at a time, giving the
- * run's offset in the patch matrix and in the input (-1 where the filter hangs over the padding).
- */
-function forEachPatchRun(info: tf.backend_util.Conv2DInfo, visit: (patchStart: number, xStart: number) => void): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-  let p = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++) {
-        for (let fy = 0; fy < filterHeight; fy++) {
-          const iy = oy * strideHeight + fy - top;
-          for (let fx = 0; fx < filterWidth; fx++) {
-            const ix = ox * strideWidth + fx - left;
-            const inside = iy >= 0 && iy < inHeight && ix >= 0 && ix < inWidth;
-            visit(p, inside ? ((b * inHeight + iy) * inWidth + ix) * inChannels : -1);
-            p += inChannels;
-          }
-        }
-      }
-    }
-  }
 }
 
 /** The wasm BatchMatMul kernel registered now (the fixed one while the fixes are installed). */
