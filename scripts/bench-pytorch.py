@@ -34,7 +34,7 @@ def main():
     model = Vae()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(128, 784)
-    warm_up, timed = 20, 60
+    warm_up, timed = 50, 300
     times = []
     for step in range(warm_up + timed):
         start = time.perf_counter()
