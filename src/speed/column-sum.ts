@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { partialFix } from "./kernel-registry";
-import { F32X4_SPLAT, I32, type Lanes, SCALAR, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, wasmFunction, wasmModule } from "./wasm-assembler";
+import { I32, type Lanes, SCALAR, VECTOR, addLocals, byteBounds, countdown, memoryOffset, set, vectorThenScalar, wasmFunction, wasmModule } from "./wasm-assembler";
 
 interface SumArgs {
   inputs: { x: tf.TensorInfo };
@@ -48,29 +48,20 @@ function columnSum(backend: BackendWasm, x: tf.TensorInfo, rows: number, cols: n
 const [X, OUT, ROWS, COLS, I, VEC_END, END] = [0, 1, 2, 3, 4, 5, 6];
 
 function columnSumModule(sharedMemory: boolean): Uint8Array {
-  const at = (base: number) => [...get(base), ...get(I), 0x6a]; // base + i
-  const zero = { vector: [0x43, 0, 0, 0, 0, ...F32X4_SPLAT], scalar: [0x43, 0, 0, 0, 0] }; // f32.const 0
-  const overRow = (vector: number[], scalar: number[]) => [
-    0x41, 0, ...set(I), // i = 0
-    ...byteLoop(I, VEC_END, VECTOR.stride, vector),
-    ...byteLoop(I, END, SCALAR.stride, scalar),
-  ];
-  const addRow = (l: Lanes) => [...at(OUT), ...at(OUT), ...l.load, ...at(X), ...l.load, ...l.add, ...l.store];
+  const at = (base: number) => addLocals(base, I);
+  const overRow = (f: (l: Lanes) => number[]) => vectorThenScalar(I, VEC_END, END, f(VECTOR), f(SCALAR));
   return wasmModule({
     name: "colsum",
     params: [I32, I32, I32, I32],
     locals: [[3, I32]],
     body: [
       ...byteBounds(COLS, END, VEC_END),
-      // out = 0
-      ...overRow([...at(OUT), ...zero.vector, ...VECTOR.store], [...at(OUT), ...zero.scalar, ...SCALAR.store]),
-      // while (rows > 0) { out += row at x; x += cols; rows -= 1 }
-      0x02, 0x40, 0x03, 0x40,
-      ...get(ROWS), 0x45, 0x0d, 1, // if (rows == 0) break
-      ...overRow(addRow(VECTOR), addRow(SCALAR)),
-      ...get(X), ...get(END), 0x6a, ...set(X),
-      ...get(ROWS), 0x41, 1, 0x6b, ...set(ROWS),
-      0x0c, 0, 0x0b, 0x0b,
+      ...overRow((l) => [...at(OUT), ...l.zero, ...l.store]), // out = 0
+      // for each row: out += row at x; x += cols
+      ...countdown(ROWS, [
+        ...overRow((l) => [...at(OUT), ...at(OUT), ...l.load, ...at(X), ...l.load, ...l.add, ...l.store]),
+        ...addLocals(X, END), ...set(X),
+      ]),
     ],
     sharedMemory,
   });

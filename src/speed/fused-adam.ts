@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelFix, KernelFunc } from "./kernel-registry";
-import { F32, F32X4_SPLAT, I32, type Lanes, SCALAR, V128, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, tee, wasmFunction, wasmModule } from "./wasm-assembler";
+import { F32, F32X4_SPLAT, I32, type Lanes, SCALAR, V128, VECTOR, addLocals, byteBounds, byteLoop, get, memoryOffset, set, tee, wasmFunction, wasmModule } from "./wasm-assembler";
 
 /** Name of the fused kernel (inputs w, g, m, v; outputs new w, m, v). */
 export const FUSED_ADAM = "VaeLabAdam";
@@ -74,7 +74,7 @@ const SPLATS = [17, 18, 19, 20, 21, 22]; // the scalars in all four lanes
 const VECTOR_TEMPS = [23, 24, 25]; // g, m', v' (v128)
 const SCALAR_TEMPS = [26, 27, 28]; // g, m', v' (f32)
 
-const at = (base: number) => [...get(base), ...get(I), 0x6a]; // base + i
+const at = (base: number) => addLocals(base, I);
 
 /** One update of 4 floats (VECTOR) or 1 (SCALAR), in the order of the composed ops. */
 function update(l: Lanes, scalars: number[], temps: number[]): number[] {

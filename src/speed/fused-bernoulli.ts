@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelFix, KernelFunc } from "./kernel-registry";
-import { F32, I32, SCALAR, V128, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, tee, uleb, wasmFunction, wasmModule } from "./wasm-assembler";
+import { F32, I32, SCALAR, V128, VECTOR, addLocals, byteBounds, countdown, get, laneSum, memoryOffset, set, tee, uleb, vectorThenScalar, wasmFunction, wasmModule } from "./wasm-assembler";
 
 /** Name of the fused kernel (inputs x, logits [batch, pixels]; outputs the per-image sum [batch] and x - sigmoid(logits)). */
 export const FUSED_BERNOULLI = "VaeLabBernoulli";
@@ -105,7 +105,7 @@ const pixelMath = [
   ...get(XV), ...get(Q), ...get(E), ...get(Q), ...F32X4_MUL, ...get(AV), ...splat(0), ...F32X4_GE, ...BITSELECT, ...F32X4_SUB, ...set(G),
 ];
 
-const at = (base: number) => [...get(base), ...get(I), 0x6a]; // base + i
+const at = (base: number) => addLocals(base, I);
 
 /** Four pixels: ACC += LL; residual = G. */
 const fourPixels = [
@@ -132,16 +132,13 @@ function bernoulliModule(sharedMemory: boolean): Uint8Array {
     locals: [[3, I32], [11, V128], [1, F32]],
     body: [
       ...byteBounds(COLS, END, VEC_END),
-      0x02, 0x40, 0x03, 0x40, // for each row:
-      ...get(ROWS), 0x45, 0x0d, 1, // if (rows == 0) break
-      ...splat(0), ...set(ACC), 0x41, 0, ...set(I),
-      ...byteLoop(I, VEC_END, VECTOR.stride, fourPixels),
-      ...get(ACC), ...lane(0), ...get(ACC), ...lane(1), ...SCALAR.add, ...get(ACC), ...lane(2), ...SCALAR.add, ...get(ACC), ...lane(3), ...SCALAR.add, ...set(ROW_SUM),
-      ...byteLoop(I, END, SCALAR.stride, onePixel),
-      ...get(SUMS), ...get(ROW_SUM), ...SCALAR.store,
-      ...advance(SUMS, [0x41, 4]), ...advance(X, get(END)), ...advance(A, get(END)), ...advance(RESIDUAL, get(END)),
-      ...get(ROWS), 0x41, 1, 0x6b, ...set(ROWS),
-      0x0c, 0, 0x0b, 0x0b,
+      // For each row: ACC collects four lanes of the row sum, ROW_SUM their total and the tail.
+      ...countdown(ROWS, [
+        ...VECTOR.zero, ...set(ACC), ...SCALAR.zero, ...set(ROW_SUM),
+        ...vectorThenScalar(I, VEC_END, END, fourPixels, onePixel),
+        ...get(SUMS), ...laneSum(ACC), ...get(ROW_SUM), ...SCALAR.add, ...SCALAR.store,
+        ...advance(SUMS, [0x41, 4]), ...advance(X, get(END)), ...advance(A, get(END)), ...advance(RESIDUAL, get(END)),
+      ]),
     ],
     sharedMemory,
   });

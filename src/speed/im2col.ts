@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { I32, type Lanes, SCALAR, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, wasmFunction, wasmModule } from "./wasm-assembler";
+import { I32, type Lanes, SCALAR, VECTOR, addLocals, byteBounds, countdown, get, memoryOffset, set, vectorThenScalar, wasmFunction, wasmModule } from "./wasm-assembler";
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 type RunsFn = (table: number, runs: number, channels: number, src: number, dst: number) => void;
@@ -94,41 +94,35 @@ function runOffsets(info: ConvInfo): Int32Array {
 const [TABLE, RUNS, CHANNELS, SRC, DST] = [0, 1, 2, 3, 4];
 const [I, OFFSET, VEC_END, END] = [5, 6, 7, 8];
 
-const add = (a: number, b: number) => [...get(a), ...get(b), 0x6a];
 const plus = (...parts: number[][]) => [...parts[0], ...parts.slice(1).flatMap((p) => [...p, 0x6a])];
 
-/** Over the bytes of one run: the vector loop, then the scalar tail. */
-function overRun(vector: number[], scalar: number[]): number[] {
-  return [0x41, 0, ...set(I), ...byteLoop(I, VEC_END, VECTOR.stride, vector), ...byteLoop(I, END, SCALAR.stride, scalar)];
-}
+/** Over the bytes of one run: `f` for four floats at a time, then for one. */
+const overRun = (f: (l: Lanes) => number[]) => vectorThenScalar(I, VEC_END, END, f(VECTOR), f(SCALAR));
 
 /** For each run: OFFSET = table[run]; body; then the local `walker` (walking the patch matrix) moves one run on. */
 function overRuns(body: number[], walker: number): number[] {
   return [
     ...byteBounds(CHANNELS, END, VEC_END),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(RUNS), 0x45, 0x0d, 1, // if (runs == 0) break
-    ...get(TABLE), 0x28, 0, 0, ...set(OFFSET), // i32.load
-    ...body,
-    ...add(walker, END), ...set(walker),
-    ...get(TABLE), 0x41, 4, 0x6a, ...set(TABLE),
-    ...get(RUNS), 0x41, 1, 0x6b, ...set(RUNS),
-    0x0c, 0, 0x0b, 0x0b,
+    ...countdown(RUNS, [
+      ...get(TABLE), 0x28, 0, 0, ...set(OFFSET), // i32.load
+      ...body,
+      ...addLocals(walker, END), ...set(walker),
+      ...get(TABLE), 0x41, 4, 0x6a, ...set(TABLE),
+    ]),
   ];
 }
 
 /** gather: DST (the patch matrix) gets each run from SRC + offset, or zeros. */
 function gatherModule(sharedMemory: boolean): Uint8Array {
-  const zero = (l: Lanes) => (l === VECTOR ? [0x43, 0, 0, 0, 0, 0xfd, 0x13] : [0x43, 0, 0, 0, 0]);
-  const copy = (l: Lanes) => [...add(DST, I), ...plus(get(SRC), get(OFFSET), get(I)), ...l.load, ...l.store];
-  const fill = (l: Lanes) => [...add(DST, I), ...zero(l), ...l.store];
+  const copy = (l: Lanes) => [...addLocals(DST, I), ...plus(get(SRC), get(OFFSET), get(I)), ...l.load, ...l.store];
+  const fill = (l: Lanes) => [...addLocals(DST, I), ...l.zero, ...l.store];
   return wasmModule({
     name: "gatherRuns",
     params: Array(5).fill(I32),
     locals: [[4, I32]],
     body: overRuns([
       ...get(OFFSET), 0x41, 0, 0x48, // offset < 0 ?
-      0x04, 0x40, ...overRun(fill(VECTOR), fill(SCALAR)), 0x05, ...overRun(copy(VECTOR), copy(SCALAR)), 0x0b,
+      0x04, 0x40, ...overRun(fill), 0x05, ...overRun(copy), 0x0b,
     ], DST),
     sharedMemory,
   });
@@ -138,7 +132,7 @@ function gatherModule(sharedMemory: boolean): Uint8Array {
 function scatterModule(sharedMemory: boolean): Uint8Array {
   const accumulate = (l: Lanes) => {
     const target = plus(get(DST), get(OFFSET), get(I));
-    return [...target, ...target, ...l.load, ...add(SRC, I), ...l.load, ...l.add, ...l.store];
+    return [...target, ...target, ...l.load, ...addLocals(SRC, I), ...l.load, ...l.add, ...l.store];
   };
   return wasmModule({
     name: "scatterRuns",
@@ -146,7 +140,7 @@ function scatterModule(sharedMemory: boolean): Uint8Array {
     locals: [[4, I32]],
     body: overRuns([
       ...get(OFFSET), 0x41, 0, 0x4e, // offset >= 0 ?
-      0x04, 0x40, ...overRun(accumulate(VECTOR), accumulate(SCALAR)), 0x0b,
+      0x04, 0x40, ...overRun(accumulate), 0x0b,
     ], SRC),
     sharedMemory,
   });

@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelFix, KernelFunc } from "./kernel-registry";
-import { F32, I32, SCALAR, V128, VECTOR, byteBounds, byteLoop, get, memoryOffset, set, tee, wasmFunction, wasmModule } from "./wasm-assembler";
+import { F32, I32, SCALAR, V128, VECTOR, byteBounds, byteLoop, get, laneSum, memoryOffset, set, tee, wasmFunction, wasmModule } from "./wasm-assembler";
 
 /** Name of the kernel (input x; output a float32 scalar). */
 export const SUM_OF_SQUARES = "VaeLabSumOfSquares";
@@ -41,7 +41,6 @@ const [PTR, N, I, VEC_END, END, ACC, X, ACC_S, X_S] = [0, 1, 2, 3, 4, 5, 6, 7, 8
 
 function sumOfSquaresModule(sharedMemory: boolean): Uint8Array {
   const square = (x: number, load: number[], mul: number[]) => [...get(PTR), ...get(I), 0x6a, ...load, ...tee(x), ...get(x), ...mul];
-  const lane = (k: number) => [...get(ACC), 0xfd, 0x1f, k]; // f32x4.extract_lane
   return wasmModule({
     name: "sumsq",
     params: [I32, I32],
@@ -51,7 +50,7 @@ function sumOfSquaresModule(sharedMemory: boolean): Uint8Array {
       ...byteBounds(N, END, VEC_END),
       // acc += x * x, four lanes at a time (locals start at zero)
       ...byteLoop(I, VEC_END, VECTOR.stride, [...get(ACC), ...square(X, VECTOR.load, VECTOR.mul), ...VECTOR.add, ...set(ACC)]),
-      ...lane(0), ...lane(1), 0x92, ...lane(2), 0x92, ...lane(3), 0x92, ...set(ACC_S),
+      ...laneSum(ACC), ...set(ACC_S),
       ...byteLoop(I, END, SCALAR.stride, [...get(ACC_S), ...square(X_S, SCALAR.load, SCALAR.mul), ...SCALAR.add, ...set(ACC_S)]),
       ...get(ACC_S),
     ],

@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { partialFix } from "./kernel-registry";
-import { I32, V128, VECTOR, byteLoop, get, memoryOffset, set, uleb, wasmFunction, wasmModule } from "./wasm-assembler";
+import { I32, V128, VECTOR, byteLoop, countdown, get, memoryOffset, set, uleb, wasmFunction, wasmModule } from "./wasm-assembler";
 
 interface TransposeArgs {
   inputs: { x: tf.TensorInfo };
@@ -99,18 +99,17 @@ function transposeModule(sharedMemory: boolean): Uint8Array {
     locals: [[10, I32], [8, V128]],
     body: [
       ...roundDown4(ROWS, R4), ...roundDown4(COLS, C4), ...bytes(COLS, IN_ROW), ...bytes(ROWS, OUT_ROW),
-      0x02, 0x40, 0x03, 0x40, // for each matrix of the batch:
-      ...get(BATCHES), 0x45, 0x0d, 1, // if (batches == 0) break
-      // Bands of 16 rows, so that each output row gets whole 64-byte cache lines (16 floats) at a time.
-      ...forLoop(R0, i32(0), R4, BAND, [
-        ...get(R0), ...i32(BAND), I32_ADD, ...get(R4), ...get(R0), ...i32(BAND), I32_ADD, ...get(R4), 0x49, 0x1b, ...set(R_END), // min(r0 + 16, r4)
-        ...forLoop(C, i32(0), C4, 4, forLoop(R, get(R0), R_END, 4, block)),
+      // For each matrix of the batch:
+      ...countdown(BATCHES, [
+        // Bands of 16 rows, so that each output row gets whole 64-byte cache lines (16 floats) at a time.
+        ...forLoop(R0, i32(0), R4, BAND, [
+          ...get(R0), ...i32(BAND), I32_ADD, ...get(R4), ...get(R0), ...i32(BAND), I32_ADD, ...get(R4), 0x49, 0x1b, ...set(R_END), // min(r0 + 16, r4)
+          ...forLoop(C, i32(0), C4, 4, forLoop(R, get(R0), R_END, 4, block)),
+        ]),
+        ...elements(i32(0), get(C4), COLS), // columns left over, every row
+        ...elements(get(R4), i32(0), C4), // rows left over, the other columns
+        ...[IN, OUT].flatMap((p) => [...get(p), ...get(ROWS), ...get(IN_ROW), I32_MUL, I32_ADD, ...set(p)]),
       ]),
-      ...elements(i32(0), get(C4), COLS), // columns left over, every row
-      ...elements(get(R4), i32(0), C4), // rows left over, the other columns
-      ...[IN, OUT].flatMap((p) => [...get(p), ...get(ROWS), ...get(IN_ROW), I32_MUL, I32_ADD, ...set(p)]),
-      ...get(BATCHES), ...i32(1), 0x6b, ...set(BATCHES),
-      0x0c, 0, 0x0b, 0x0b,
     ],
     sharedMemory,
   });

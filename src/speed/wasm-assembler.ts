@@ -41,6 +41,8 @@ export interface Lanes {
   mul: number[];
   div: number[];
   sqrt: number[];
+  /** The constant 0 in every lane. */
+  zero: number[];
   /** Bytes per iteration. */
   stride: number;
 }
@@ -55,6 +57,7 @@ export const VECTOR: Lanes = {
   sub: [0xfd, ...uleb(0xe5)],
   mul: [0xfd, ...uleb(0xe6)],
   div: [0xfd, ...uleb(0xe7)],
+  zero: [0x43, 0, 0, 0, 0, ...F32X4_SPLAT], // f32.const 0, splat
   stride: 16,
 };
 
@@ -66,6 +69,7 @@ export const SCALAR: Lanes = {
   sub: [0x93],
   mul: [0x94],
   div: [0x95],
+  zero: [0x43, 0, 0, 0, 0], // f32.const 0
   stride: 4,
 };
 
@@ -81,6 +85,34 @@ export function byteLoop(i: number, limit: number, stride: number, body: number[
     ...get(i), 0x41, ...uleb(stride), 0x6a, ...set(i), // i += stride
     0x0c, 0, 0x0b, 0x0b, // continue; end loop, end block
   ];
+}
+
+/**
+ * `i = 0`, then `vector` over the bytes [0, vecEnd) and `scalar` over the rest up to `end`: one pass
+ * over a run of floats (bounds from {@link byteBounds}).
+ */
+export function vectorThenScalar(i: number, vecEnd: number, end: number, vector: number[], scalar: number[]): number[] {
+  return [0x41, 0, ...set(i), ...byteLoop(i, vecEnd, VECTOR.stride, vector), ...byteLoop(i, end, SCALAR.stride, scalar)];
+}
+
+/** `while (count != 0) { body; count -= 1 }` over the i32 local `count` (rows, runs, batches). */
+export function countdown(count: number, body: number[]): number[] {
+  return [
+    0x02, 0x40, 0x03, 0x40, // block, loop
+    ...get(count), 0x45, 0x0d, 1, // if (count == 0) break
+    ...body,
+    ...get(count), 0x41, 1, 0x6b, ...set(count), // count -= 1
+    0x0c, 0, 0x0b, 0x0b,
+  ];
+}
+
+/** The i32 sum of two locals (an address plus an offset). */
+export const addLocals = (a: number, b: number) => [...get(a), ...get(b), 0x6a];
+
+/** The f32 sum of the four lanes of the v128 local `v`, left on the stack. */
+export function laneSum(v: number): number[] {
+  const lane = (k: number) => [...get(v), 0xfd, 0x1f, k]; // f32x4.extract_lane
+  return [...lane(0), ...lane(1), 0x92, ...lane(2), 0x92, ...lane(3), 0x92];
 }
 
 /** Sets `end` = n * 4 (bytes of n floats) and `vecEnd` = end rounded down to 16 bytes. */
