@@ -36,20 +36,17 @@ export function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.
  */
 const bernoulliWithGradient = tf.customGrad((...args) => {
   const [x, logits, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  const [value, residual] = valueAndResidual(x, logits);
+  // The fused kernel gives x - sigmoid(logits) along with the value; elsewhere it is computed only
+  // if a gradient is asked for, so that evaluation does not pay for it.
+  const fused = fusedBernoulliAvailable(x, logits);
+  const [value, residual] = fused ? fusedBernoulli(x, logits) : [tf.sum(tf.sub(tf.mul(x, logits), softplus(logits)), 1), x];
   save([residual, logits]);
   const gradFunc = (dy: tf.Tensor, [r, ls]: tf.Tensor[]) => {
     const perImage = tf.expandDims(dy, 1);
-    return [tf.mul(perImage, ls), tf.mul(perImage, r)];
+    return [tf.mul(perImage, ls), tf.mul(perImage, fused ? r : tf.sub(r, tf.sigmoid(ls)))];
   };
   return { value, gradFunc };
 }) as (x: tf.Tensor2D, logits: tf.Tensor2D) => tf.Tensor;
-
-/** The per-image sum of x * logits - softplus(logits), and x - sigmoid(logits). */
-function valueAndResidual(x: tf.Tensor2D, logits: tf.Tensor2D): [tf.Tensor, tf.Tensor] {
-  if (fusedBernoulliAvailable(x, logits)) return fusedBernoulli(x, logits);
-  return [tf.sum(tf.sub(tf.mul(x, logits), softplus(logits)), 1), tf.sub(x, tf.sigmoid(logits))];
-}
 
 /**
  * log N(x | mean, sigma^2 I) with sigma = exp(logSigma) (a number or a scalar/broadcastable tensor):
