@@ -78,7 +78,14 @@ function* endless(set: ImageSet): Generator<{ x: tf.Tensor2D }> {
 }
 
 function newTrainer(arch: Architecture, set: ImageSet): Trainer {
-  return { model: createVae({ arch, seed: 1 }), optimizer: createOptimizer(), stream: endless(set), step: 0, losses: [], times: [] };
+  return {
+    model: createVae({ arch, seed: 1 }),
+    optimizer: createOptimizer(),
+    stream: endless(set),
+    step: 0,
+    losses: [],
+    times: [],
+  };
 }
 
 /**
@@ -94,7 +101,6 @@ function runSteps(t: Trainer, n: number, record: boolean): void {
     }
   }
 }
-
 
 function runStep(t: Trainer, record: boolean): void {
   const start = performance.now();
@@ -168,8 +174,15 @@ async function benchModel(arch: Architecture, setups: Setup[], set: ImageSet): P
     for (const setup of group) {
       await use(setup);
       const trainer = trainers.get(setup)!;
-      rows.push({ arch, setup, trainer, encodePerSecond: encodeRate(trainer.model, set, setup.backend === "cpu" ? 2 : 5) });
-      process.stderr.write(`  ${arch} ${setup.label}: ${trainer.error ?? `${median(trainer.times).toFixed(1)} ms/step`}\n`);
+      rows.push({
+        arch,
+        setup,
+        trainer,
+        encodePerSecond: encodeRate(trainer.model, set, setup.backend === "cpu" ? 2 : 5),
+      });
+      process.stderr.write(
+        `  ${arch} ${setup.label}: ${trainer.error ?? `${median(trainer.times).toFixed(1)} ms/step`}\n`,
+      );
     }
   }
   return rows;
@@ -199,7 +212,13 @@ async function availableSetups(): Promise<{ setups: Setup[]; notes: string[] }> 
     await tf.setBackend(THREADED_WASM);
     const running = wasmThreads(THREADED_WASM);
     if (running?.fallback) notes.push(`wasm on ${threads} threads: not measured: ${running.fallback}`);
-    else setups.splice(2, 0, { label: `wasm + fixes, ${running?.threads} threads`, backend: "wasm", fixes: true, threads: running?.threads });
+    else
+      setups.splice(2, 0, {
+        label: `wasm + fixes, ${running?.threads} threads`,
+        backend: "wasm",
+        fixes: true,
+        threads: running?.threads,
+      });
   }
   try {
     await selectBackend({ backend: "tensorflow" });
@@ -224,7 +243,9 @@ function table(rows: Row[]): string {
       lines.push(`| ${name} | ${setup.label} | ${trainer.error} | 0 | - | ${Math.round(encodePerSecond)} |`);
       continue;
     }
-    lines.push(`| ${name} | ${setup.label} | ${ms.toFixed(1)} | ${trainer.times.length} | ${((ms * STEPS_PER_EPOCH) / 1000).toFixed(1)} | ${Math.round(encodePerSecond)} |`);
+    lines.push(
+      `| ${name} | ${setup.label} | ${ms.toFixed(1)} | ${trainer.times.length} | ${((ms * STEPS_PER_EPOCH) / 1000).toFixed(1)} | ${Math.round(encodePerSecond)} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -234,19 +255,26 @@ function comparisons(rows: Row[], arch: Architecture): string[] {
   const shipped = rows.find((r) => r.arch === arch && r.setup.backend === "wasm" && !r.setup.fixes);
   const fixed = rows.filter((r) => r.arch === arch && r.setup.backend === "wasm" && r.setup.fixes);
   if (!shipped || fixed.length === 0) return [`${arch}: wasm not measured`];
-  if (shipped.trainer.error) return [`${arch}: no fixed/unfixed ratio (wasm as shipped: ${shipped.trainer.error})`];
+  if (shipped.trainer.error)
+    return [`${arch}: no fixed/unfixed ratio (wasm as shipped: ${shipped.trainer.error})`];
   return fixed.map((row) => {
     if (row.trainer.error) return `${arch}: no ratio for ${row.setup.label} (${row.trainer.error})`;
     const ratio = median(row.trainer.times) / median(shipped.trainer.times);
     const n = Math.min(shipped.trainer.losses.length, row.trainer.losses.length);
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(row.trainer.losses[i] - shipped.trainer.losses[i]) / Math.abs(shipped.trainer.losses[i]));
+    for (let i = 0; i < n; i++)
+      worst = Math.max(
+        worst,
+        Math.abs(row.trainer.losses[i] - shipped.trainer.losses[i]) / Math.abs(shipped.trainer.losses[i]),
+      );
     return `${arch}: ${row.setup.label} / wasm as shipped = ${ratio.toFixed(3)} (${(1 / ratio).toFixed(1)}x faster); losses over ${n} identical steps agree to ${worst.toExponential(1)} relative (last ${row.trainer.losses[n - 1].toFixed(2)} vs ${shipped.trainer.losses[n - 1].toFixed(2)})`;
   });
 }
 
 /** Pythons to try for PyTorch, in the set-up script's order. */
-const PYTHONS = [process.env.VAE_LAB_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => Boolean(p));
+const PYTHONS = [process.env.VAE_LAB_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string =>
+  Boolean(p),
+);
 
 /**
  * PyTorch's median ms per step of the same model on this machine, on 1 and on `threads` threads
@@ -255,20 +283,32 @@ const PYTHONS = [process.env.VAE_LAB_PYTHON, "/usr/bin/python3", "python3"].filt
 function pytorchReference(threads: number): { lines: string[]; ms?: number } {
   const script = path.join(__dirname, "bench-pytorch.py");
   const python = PYTHONS.find((p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
-  if (!python) return { lines: ["pytorch: not measured: no Python with torch (Debian: apt-get install python3-torch libopenblas0-pthread)"] };
+  if (!python)
+    return {
+      lines: [
+        "pytorch: not measured: no Python with torch (Debian: apt-get install python3-torch libopenblas0-pthread)",
+      ],
+    };
   const runs = [...new Set([1, threads])].map((n) => {
     const run = spawnSync(python, [script, String(n)], { encoding: "utf8" });
     if (run.status !== 0) throw new Error(`${script} failed: ${run.stderr.trim().split("\n").pop()}`);
     return JSON.parse(run.stdout) as { torch: string; threads: number; ms: number; steps: number };
   });
   const best = Math.min(...runs.map((r) => r.ms));
-  const lines = runs.map((r) => `pytorch ${r.torch} (${python}), same model and batch, torch.set_num_threads(${r.threads}): ${r.ms.toFixed(1)} ms/step (median of ${r.steps})`);
+  const lines = runs.map(
+    (r) =>
+      `pytorch ${r.torch} (${python}), same model and batch, torch.set_num_threads(${r.threads}): ${r.ms.toFixed(1)} ms/step (median of ${r.steps})`,
+  );
   return { lines, ms: best };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
   const loadAtStart = load();
   const set = toImageSet(await loadDataset("mnist", "train", { limit: 8 * BATCH }));
   const { setups, notes } = await availableSetups();
@@ -280,8 +320,12 @@ async function main(): Promise<void> {
     row.trainer.optimizer.dispose();
   }
   await selectBackend({ backend: "wasm" });
-  console.log(`vae-lab bench: tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), batch ${BATCH}`);
-  console.log(`load average (1/5/15 min) at start ${loadAtStart}, at end ${load()}; wall time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(
+    `vae-lab bench: tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), batch ${BATCH}`,
+  );
+  console.log(
+    `load average (1/5/15 min) at start ${loadAtStart}, at end ${load()}; wall time ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   console.log(table(rows));
   console.log("");
   for (const arch of ["mlp", "conv"] as const) console.log(comparisons(rows, arch).join("\n"));
@@ -290,7 +334,9 @@ async function main(): Promise<void> {
   console.log(pytorch.lines.join("\n"));
   if (pytorch.ms !== undefined) {
     for (const row of rows.filter((r) => r.arch === "mlp" && !r.trainer.error && r.setup.backend !== "cpu")) {
-      console.log(`mlp: ${row.setup.label} / pytorch (fastest) = ${(median(row.trainer.times) / pytorch.ms).toFixed(2)}`);
+      console.log(
+        `mlp: ${row.setup.label} / pytorch (fastest) = ${(median(row.trainer.times) / pytorch.ms).toFixed(2)}`,
+      );
     }
   }
 }

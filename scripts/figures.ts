@@ -31,15 +31,22 @@ async function main(): Promise<void> {
   }
   const dir = values.dir ?? figuresDir();
   const chromium = findChromium();
-  if ("reason" in chromium) console.warn(`Only HTML, JSON, PNG grids and CSV will be written: ${chromium.reason}`);
+  if ("reason" in chromium)
+    console.warn(`Only HTML, JSON, PNG grids and CSV will be written: ${chromium.reason}`);
   console.log(describeBackend(await selectBackend()));
   const ctx = new FigureContext(Number(values["train-images"]), Number(values.epochs), Number(values.seed));
   const start = Date.now();
   try {
-    const files = await exportCourseFigures(ctx, { dir, only: values.only ? new RegExp(values.only) : undefined });
+    const files = await exportCourseFigures(ctx, {
+      dir,
+      only: values.only ? new RegExp(values.only) : undefined,
+    });
     const saved = await exportSavedFigures({ dir });
-    for (const [name, r] of Object.entries(saved)) console.log(`${name} (saved spec): ${r.files.length} files`);
-    console.log(`${files.length} files for ${COURSE_FIGURES.length} course figures in ${dir} (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+    for (const [name, r] of Object.entries(saved))
+      console.log(`${name} (saved spec): ${r.files.length} files`);
+    console.log(
+      `${files.length} files for ${COURSE_FIGURES.length} course figures in ${dir} (${((Date.now() - start) / 1000).toFixed(0)} s)`,
+    );
   } finally {
     await ctx.dispose();
     await closeBrowser();

@@ -40,14 +40,23 @@ interface Notebook {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { full: false, write: false, timeoutSeconds: 0, dir: join(ROOT, "notebooks"), prefixes: [] };
+  const options: Options = {
+    full: false,
+    write: false,
+    timeoutSeconds: 0,
+    dir: join(ROOT, "notebooks"),
+    prefixes: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") options.full = true;
     else if (arg === "--write") options.write = true;
     else if (arg === "--timeout") options.timeoutSeconds = Number(argv[++i]);
     else if (arg === "--dir") options.dir = resolve(argv[++i]);
-    else if (arg.startsWith("--")) throw new Error(`Unknown option ${arg}. Options: --full, --write, --timeout SECONDS, --dir DIR, and notebook name prefixes.`);
+    else if (arg.startsWith("--"))
+      throw new Error(
+        `Unknown option ${arg}. Options: --full, --write, --timeout SECONDS, --dir DIR, and notebook name prefixes.`,
+      );
     else options.prefixes.push(arg);
   }
   if (options.timeoutSeconds === 0) options.timeoutSeconds = options.full ? 7200 : 900;
@@ -57,12 +66,18 @@ function parseArgs(argv: string[]): Options {
 
 function jupyterPython(): string {
   const file = join(ROOT, ".vae-lab", "python");
-  if (!existsSync(file)) throw new Error("No Jupyter recorded: run `npm run setup` first (it finds or installs one).");
+  if (!existsSync(file))
+    throw new Error("No Jupyter recorded: run `npm run setup` first (it finds or installs one).");
   return readFileSync(file, "utf8").trim();
 }
 
 /** Runs a command, killing its whole process group after `seconds`. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, seconds: number): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  seconds: number,
+): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
   return new Promise((done) => {
     const child = spawn(command, args, { env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -88,7 +103,8 @@ function problemsIn(nb: Notebook): string[] {
   nb.cells.forEach((cell, index) => {
     for (const output of cell.outputs ?? []) {
       if (output.output_type === "error") problems.push(`cell ${index}: ${output.ename}: ${output.evalue}`);
-      if (output.output_type === "stream" && output.name === "stderr") problems.push(`cell ${index} wrote to stderr:\n${firstLines(text(output.text))}`);
+      if (output.output_type === "stream" && output.name === "stderr")
+        problems.push(`cell ${index} wrote to stderr:\n${firstLines(text(output.text))}`);
     }
   });
   return problems;
@@ -101,20 +117,31 @@ async function execute(path: string, options: Options, python: string): Promise<
     ...process.env,
     VAE_LAB_MODE: options.full ? "full" : "quick",
     VAE_LAB_GUARD_LOG: guardLog,
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${join(__dirname, "notebook-guard.cjs")}`.trim(),
+    NODE_OPTIONS:
+      `${process.env.NODE_OPTIONS ?? ""} --require ${join(__dirname, "notebook-guard.cjs")}`.trim(),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
   const args = [
-    "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+    "-m",
+    "nbconvert",
+    "--to",
+    "notebook",
+    "--execute",
+    "--allow-errors",
     "--ExecutePreprocessor.kernel_name=tslab",
     `--ExecutePreprocessor.timeout=${options.timeoutSeconds}`,
-    "--output-dir", outDir, path,
+    "--output-dir",
+    outDir,
+    path,
   ];
   try {
     const result = await run(python, args, env, options.timeoutSeconds);
     if (result.timedOut) return [`timed out after ${options.timeoutSeconds} s`];
     const executed = join(outDir, basename(path));
-    if (result.code !== 0 || !existsSync(executed)) return [`nbconvert exited with ${result.code}:\n${result.stderr.trim().split("\n").slice(-8).join("\n")}`];
+    if (result.code !== 0 || !existsSync(executed))
+      return [
+        `nbconvert exited with ${result.code}:\n${result.stderr.trim().split("\n").slice(-8).join("\n")}`,
+      ];
     const problems = problemsIn(JSON.parse(readFileSync(executed, "utf8")) as Notebook);
     if (existsSync(guardLog)) problems.push(firstLines(readFileSync(guardLog, "utf8"), 20));
     if (problems.length === 0 && options.write) copyFileSync(executed, path);
@@ -133,7 +160,9 @@ async function main(): Promise<void> {
     .sort();
   if (notebooks.length === 0) throw new Error(`No notebooks matched in ${options.dir}.`);
   const mode = options.full ? "full" : "quick";
-  console.log(`Running ${notebooks.length} notebook(s) in ${mode} mode${options.write ? ", writing outputs back" : ""}:`);
+  console.log(
+    `Running ${notebooks.length} notebook(s) in ${mode} mode${options.write ? ", writing outputs back" : ""}:`,
+  );
   let passed = 0;
   for (const name of notebooks) {
     const start = Date.now();

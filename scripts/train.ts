@@ -94,12 +94,14 @@ async function main(): Promise<void> {
   if (a.help) return console.log(USAGE);
   const num = (name: keyof typeof a) => {
     const v = Number(a[name]);
-    if (!Number.isFinite(v)) throw new Error(`--${name} must be a number, got ${JSON.stringify(a[name])}.\n${USAGE}`);
+    if (!Number.isFinite(v))
+      throw new Error(`--${name} must be a number, got ${JSON.stringify(a[name])}.\n${USAGE}`);
     return v;
   };
   const list = (name: "hidden" | "filters") => (a[name] as string).split(",").filter(Boolean).map(Number);
   const oneOf = <T extends string>(name: keyof typeof a, allowed: readonly T[]): T => {
-    if (!allowed.includes(a[name] as T)) throw new Error(`--${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(a[name])}.`);
+    if (!allowed.includes(a[name] as T))
+      throw new Error(`--${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(a[name])}.`);
     return a[name] as T;
   };
 
@@ -128,17 +130,23 @@ async function main(): Promise<void> {
   const model = createModel(config);
 
   let trainSet = toImageSet(await loadDataset(dataset, "train", a.limit ? { limit: num("limit") } : {}));
-  let testSet = toImageSet(await loadDataset(dataset, "test", a["test-limit"] ? { limit: num("test-limit") } : {}));
+  let testSet = toImageSet(
+    await loadDataset(dataset, "test", a["test-limit"] ? { limit: num("test-limit") } : {}),
+  );
   if (binarization === "static") {
     trainSet = binarizeStatic(trainSet, seed);
     testSet = binarizeStatic(testSet, seed + 1);
   }
-  console.log(`${kind} ${model.config.arch} on ${dataset}: ${trainSet.n} training and ${testSet.n} test images; writing to ${out}`);
+  console.log(
+    `${kind} ${model.config.arch} on ${dataset}: ${trainSet.n} training and ${testSet.n} test images; writing to ${out}`,
+  );
 
   const controller = new AbortController();
   process.on("SIGINT", () => {
     if (controller.signal.aborted) process.exit(130);
-    console.log("\nStopping after this epoch (the checkpoint keeps what was learnt); Ctrl-C again to quit now.");
+    console.log(
+      "\nStopping after this epoch (the checkpoint keeps what was learnt); Ctrl-C again to quit now.",
+    );
     controller.abort();
   });
 
@@ -163,8 +171,12 @@ async function main(): Promise<void> {
   const reconstruction = reconstructionErrors(model, testSet);
   const trainedEpochs = history.length;
   const secondsPerEpoch = history.reduce((s, r) => s + r.seconds, 0) / Math.max(1, trainedEpochs);
-  console.log(`test loss ${final.loss.toFixed(2)} (recon ${final.recon.toFixed(2)} + kl ${final.kl.toFixed(2)}) nats per image; ${secondsPerEpoch.toFixed(1)} s/epoch on ${backend.backend}`);
-  console.log(`reconstruction: BCE ${reconstruction.bce.toFixed(2)} nats, MSE ${reconstruction.mse.toFixed(5)}, PSNR ${reconstruction.psnr.toFixed(2)} dB`);
+  console.log(
+    `test loss ${final.loss.toFixed(2)} (recon ${final.recon.toFixed(2)} + kl ${final.kl.toFixed(2)}) nats per image; ${secondsPerEpoch.toFixed(1)} s/epoch on ${backend.backend}`,
+  );
+  console.log(
+    `reconstruction: BCE ${reconstruction.bce.toFixed(2)} nats, MSE ${reconstruction.mse.toFixed(5)}, PSNR ${reconstruction.psnr.toFixed(2)} dB`,
+  );
 
   let iwae: { k: number; n: number; nll: number; seconds: number } | undefined;
   const k = num("iwae-k");
@@ -183,7 +195,9 @@ async function main(): Promise<void> {
       },
     });
     iwae = { k, n: set.n, nll, seconds: (Date.now() - start) / 1000 };
-    console.log(`IWAE estimate of -log p(x), k=${k}, ${set.n} test images: ${nll.toFixed(2)} nats (${iwae.seconds.toFixed(0)} s)`);
+    console.log(
+      `IWAE estimate of -log p(x), k=${k}, ${set.n} test images: ${nll.toFixed(2)} nats (${iwae.seconds.toFixed(0)} s)`,
+    );
   }
 
   const metrics = {
@@ -191,7 +205,14 @@ async function main(): Promise<void> {
     backend: backend.backend,
     seed,
     config: model.config,
-    options: { ...options, testSet: undefined, signal: undefined, onEpochEnd: undefined, beta: warmup > 0 ? `linearWarmup(${warmup}, ${num("beta")})` : options.beta, klTerm: lambda > 0 ? `freeBits(${lambda})` : undefined },
+    options: {
+      ...options,
+      testSet: undefined,
+      signal: undefined,
+      onEpochEnd: undefined,
+      beta: warmup > 0 ? `linearWarmup(${warmup}, ${num("beta")})` : options.beta,
+      klTerm: lambda > 0 ? `freeBits(${lambda})` : undefined,
+    },
     stopped,
     history,
     test: final,

@@ -89,7 +89,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
 
 /** A one-line summary of a report, for notebooks and logs. */
 export function describeBackend(report: BackendReport): string {
-  const threads = report.threads === undefined ? "" : `, ${report.threads} thread${report.threads === 1 ? "" : "s"}`;
+  const threads =
+    report.threads === undefined ? "" : `, ${report.threads} thread${report.threads === 1 ? "" : "s"}`;
   const note = report.threadsNote ? ` ${report.threadsNote}` : "";
   return `backend: ${report.backend} (tfjs ${report.tfjsVersion}${threads}); ${report.reason}${note}`;
 }
@@ -97,9 +98,16 @@ export function describeBackend(report: BackendReport): string {
 /** The wasm threads that run, and a sentence when they differ from the ones asked for. */
 function threadsReport(wanted: number): { threads: number; threadsNote?: string } {
   const running = wasmThreads() ?? { threads: 1 };
-  if (running.fallback) return { threads: 1, threadsNote: `The threaded build could not start (${running.fallback}); wasm runs on 1 thread.` };
+  if (running.fallback)
+    return {
+      threads: 1,
+      threadsNote: `The threaded build could not start (${running.fallback}); wasm runs on 1 thread.`,
+    };
   if (running.threads !== wanted) {
-    return { threads: running.threads, threadsNote: `wasm had already started on ${running.threads} thread(s) in this process; restart it (the notebook kernel) to get ${wanted}.` };
+    return {
+      threads: running.threads,
+      threadsNote: `wasm had already started on ${running.threads} thread(s) in this process; restart it (the notebook kernel) to get ${wanted}.`,
+    };
   }
   return { threads: running.threads };
 }
@@ -108,14 +116,17 @@ function backendFromEnv(): BackendName | undefined {
   const value = process.env[BACKEND_ENV]?.trim().toLowerCase();
   if (!value) return undefined;
   if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(`${BACKEND_ENV}=${JSON.stringify(value)} is not a backend: use one of ${BACKENDS.join(", ")}, or unset it.`);
+  throw new Error(
+    `${BACKEND_ENV}=${JSON.stringify(value)} is not a backend: use one of ${BACKENDS.join(", ")}, or unset it.`,
+  );
 }
 
 /** Starts one backend; returns why it failed, or undefined when it runs. */
 async function tryStart(backend: BackendName, threads: number): Promise<string | undefined> {
   try {
     if (backend === "tensorflow") {
-      if (!nativeInstalled()) return `${NATIVE_PACKAGE} is not installed; the README says how to add it for native speed`;
+      if (!nativeInstalled())
+        return `${NATIVE_PACKAGE} is not installed; the README says how to add it for native speed`;
       require(NATIVE_PACKAGE);
     }
     if (backend === "wasm") registerWasmBackend(threads); // no-op once wasm has started
@@ -137,7 +148,10 @@ async function tryStart(backend: BackendName, threads: number): Promise<string |
  */
 function nativeInstalled(): boolean {
   try {
-    return require(`${NATIVE_PACKAGE}/package.json`).name === NATIVE_PACKAGE && require.resolve(NATIVE_PACKAGE) !== "";
+    return (
+      require(`${NATIVE_PACKAGE}/package.json`).name === NATIVE_PACKAGE &&
+      require.resolve(NATIVE_PACKAGE) !== ""
+    );
   } catch {
     return false;
   }
@@ -155,7 +169,10 @@ function silenceCpuBanner(): void {
 
 function explain(backend: BackendName, attempts: BackendAttempt[]): string {
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend} unavailable (${a.error})`);
-  const why = backend === "tensorflow" ? "the fastest: native TensorFlow through @tensorflow/tfjs-node" : "the fastest that could start";
+  const why =
+    backend === "tensorflow"
+      ? "the fastest: native TensorFlow through @tensorflow/tfjs-node"
+      : "the fastest that could start";
   return [why, ...skipped].join("; ") + ".";
 }
 

@@ -13,7 +13,9 @@ export const MODE_ENV = "VAE_LAB_MODE";
 export function runMode(): RunMode {
   const value = (process.env[MODE_ENV] ?? "full").trim().toLowerCase();
   if (value === "quick" || value === "full") return value;
-  throw new Error(`${MODE_ENV}=${JSON.stringify(value)} is not a run mode: set it to "quick" or "full" (or unset it for full).`);
+  throw new Error(
+    `${MODE_ENV}=${JSON.stringify(value)} is not a run mode: set it to "quick" or "full" (or unset it for full).`,
+  );
 }
 
 /** True in quick mode. */

@@ -13,7 +13,10 @@ test("without an override the fastest backend that starts runs, and the report s
     assert.equal(attempt.ok, false);
     assert.ok(attempt.error && report.reason.includes(attempt.error));
   }
-  assert.match(describeBackend(report), new RegExp(`^backend: ${report.backend} \\(tfjs 4\\.22\\.0(, \\d+ threads?)?\\)`));
+  assert.match(
+    describeBackend(report),
+    new RegExp(`^backend: ${report.backend} \\(tfjs 4\\.22\\.0(, \\d+ threads?)?\\)`),
+  );
 });
 
 test("an argument forces a backend, and wins over the environment", async () => {
@@ -41,7 +44,10 @@ test("the environment variable forces a backend", async () => {
 });
 
 test("unknown backends are clear errors", async () => {
-  await assert.rejects(selectBackend({ backend: "gpu" as never }), /Unknown backend "gpu": use one of tensorflow, wasm, cpu/);
+  await assert.rejects(
+    selectBackend({ backend: "gpu" as never }),
+    /Unknown backend "gpu": use one of tensorflow, wasm, cpu/,
+  );
   process.env[BACKEND_ENV] = "webgpu";
   try {
     await assert.rejects(selectBackend(), /VAE_LAB_BACKEND="webgpu" is not a backend/);
@@ -58,5 +64,8 @@ test("a requested backend that cannot start is an error, not a silent fallback",
     native = false;
   }
   if (native) return t.skip("@tensorflow/tfjs-node is installed here");
-  await assert.rejects(selectBackend({ backend: "tensorflow" }), /requested backend "tensorflow" could not start \(tensorflow: @tensorflow\/tfjs-node is not installed/);
+  await assert.rejects(
+    selectBackend({ backend: "tensorflow" }),
+    /requested backend "tensorflow" could not start \(tensorflow: @tensorflow\/tfjs-node is not installed/,
+  );
 });

@@ -21,7 +21,10 @@ const root = resolve(__dirname, "..");
 function chromiumOrReason(): string | null {
   let found = findChromium();
   if ("reason" in found && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {
-    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "ignore", timeout: 600_000 });
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], {
+      stdio: "ignore",
+      timeout: 600_000,
+    });
     found = findChromium();
   }
   return "reason" in found ? found.reason : null;
@@ -31,11 +34,18 @@ function chromiumOrReason(): string | null {
 function jupyterReason(): string | null {
   const r = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
   if (r.error || r.status !== 0) return "jupyter is not installed (run `npm run setup`).";
-  return "tslab" in JSON.parse(r.stdout).kernelspecs ? null : "the tslab kernel is not registered (run `npm run setup`).";
+  return "tslab" in JSON.parse(r.stdout).kernelspecs
+    ? null
+    : "the tslab kernel is not registered (run `npm run setup`).";
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000 });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 600_000,
+  });
   assert.equal(r.status, 0, `${cmd} ${args.join(" ")} failed:\n${r.stderr?.slice(-3000)}`);
 }
 
@@ -49,7 +59,14 @@ function writeSmokeNotebook(dir: string): string {
     `await vl.showFigure(vl.heatmap([[0, 1], [2, 3]], { title: "Heatmap" }));\nvl.showTable([{ epoch: 1, loss: 2.5 }], { title: "Table" });`,
   ];
   const nb = {
-    cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
+    cells: cells.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i}`,
+      metadata: {},
+      source,
+      outputs: [],
+      execution_count: null,
+    })),
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
     nbformat: 4,
     nbformat_minor: 5,
@@ -59,13 +76,30 @@ function writeSmokeNotebook(dir: string): string {
   return path;
 }
 
-interface Output { output_type: string; data?: Record<string, unknown> }
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+}
 
 /** Executes a notebook into `dir` (quick mode) and returns the executed copy. */
 function execute(notebook: string, dir: string): string {
   const name = `${basename(notebook, ".ipynb")}.executed`;
-  run("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=900",
-    "--output-dir", dir, "--output", `${name}.ipynb`, notebook], { VAE_LAB_MODE: "quick" });
+  run(
+    "jupyter",
+    [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--ExecutePreprocessor.timeout=900",
+      "--output-dir",
+      dir,
+      "--output",
+      `${name}.ipynb`,
+      notebook,
+    ],
+    { VAE_LAB_MODE: "quick" },
+  );
   return join(dir, `${name}.ipynb`);
 }
 
@@ -74,71 +108,105 @@ function execute(notebook: string, dir: string): string {
  * HTML in `dir`, and returns the HTML path and the number of charts.
  */
 function toHtml(notebook: string, dir: string): { html: string; charts: number } {
-  const outputs: Output[] = JSON.parse(readFileSync(notebook, "utf8")).cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? []);
-  const html = (o: Output) => ([] as string[]).concat((o.data?.["text/html"] as string | string[]) ?? []).join("");
+  const outputs: Output[] = JSON.parse(readFileSync(notebook, "utf8")).cells.flatMap(
+    (c: { outputs?: Output[] }) => c.outputs ?? [],
+  );
+  const html = (o: Output) =>
+    ([] as string[]).concat((o.data?.["text/html"] as string | string[]) ?? []).join("");
   const charts = outputs.filter((o) => html(o).includes("vae-lab-figure"));
-  for (const o of charts) assert.ok(o.data?.["image/png"], `${basename(notebook)}: a chart output has no image/png for viewers without JavaScript.`);
+  for (const o of charts)
+    assert.ok(
+      o.data?.["image/png"],
+      `${basename(notebook)}: a chart output has no image/png for viewers without JavaScript.`,
+    );
   const name = basename(notebook, ".ipynb");
   run("jupyter", ["nbconvert", "--to", "html", "--output-dir", dir, "--output", `${name}.html`, notebook]);
   return { html: join(dir, `${name}.html`), charts: charts.length };
 }
 
 /** What plotly draws for data: lines and markers, bars, heatmap images. */
-const DATA_MARKS = [".trace path", ".trace .point", ".hm image"].map((m) => `.js-plotly-plot .main-svg ${m}`).join(", ");
+const DATA_MARKS = [".trace path", ".trace .point", ".hm image"]
+  .map((m) => `.js-plotly-plot .main-svg ${m}`)
+  .join(", ");
 
 /** Opens the HTML with JavaScript on and off and checks every chart; returns the errors logged. */
 async function checkHtml(browser: Browser, html: string, charts: number): Promise<void> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
   page.on("pageerror", (e) => errors.push(e.message));
   // No network here: answer anything not from disk with an empty body (e.g. fonts), so only real
   // script errors get logged.
-  await page.route((url) => url.protocol !== "file:", (route) => route.fulfill({ status: 200, body: "" }));
+  await page.route(
+    (url) => url.protocol !== "file:",
+    (route) => route.fulfill({ status: 200, body: "" }),
+  );
   await page.goto(pathToFileURL(html).href);
   // Wait until plotly drew into every figure div (or give up and let the checks below say which).
-  await page.waitForFunction(
-    `[...document.querySelectorAll(".vae-lab-figure")].filter((f) => f.querySelector(${JSON.stringify(DATA_MARKS)})).length === ${charts}`,
-    undefined,
-    { timeout: 60_000 },
-  ).catch(() => undefined);
-  const rendered = await page.$$eval(".vae-lab-figure", (figs, marks) => figs.map((f) => f.querySelectorAll(marks).length), DATA_MARKS);
+  await page
+    .waitForFunction(
+      `[...document.querySelectorAll(".vae-lab-figure")].filter((f) => f.querySelector(${JSON.stringify(DATA_MARKS)})).length === ${charts}`,
+      undefined,
+      { timeout: 60_000 },
+    )
+    .catch(() => undefined);
+  const rendered = await page.$$eval(
+    ".vae-lab-figure",
+    (figs, marks) => figs.map((f) => f.querySelectorAll(marks).length),
+    DATA_MARKS,
+  );
   assert.equal(rendered.length, charts, `${basename(html)}: expected ${charts} charts in the page.`);
-  rendered.forEach((marks, i) => assert.ok(marks > 0, `${basename(html)}: chart ${i + 1} has no drawn data.`));
+  rendered.forEach((marks, i) =>
+    assert.ok(marks > 0, `${basename(html)}: chart ${i + 1} has no drawn data.`),
+  );
   assert.deepEqual(errors, [], `${basename(html)}: JavaScript errors were logged.`);
   await context.close();
 
   const noJs = await browser.newContext({ javaScriptEnabled: false });
   const still = await noJs.newPage();
   await still.goto(pathToFileURL(html).href);
-  const images = await still.$$eval(".vae-lab-figure img", (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
-  assert.equal(images.length, charts, `${basename(html)}: without JavaScript, every chart needs its static image.`);
-  images.forEach((w, i) => assert.ok(w > 0, `${basename(html)}: static image of chart ${i + 1} did not load.`));
+  const images = await still.$$eval(".vae-lab-figure img", (imgs) =>
+    imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+  );
+  assert.equal(
+    images.length,
+    charts,
+    `${basename(html)}: without JavaScript, every chart needs its static image.`,
+  );
+  images.forEach((w, i) =>
+    assert.ok(w > 0, `${basename(html)}: static image of chart ${i + 1} did not load.`),
+  );
   await noJs.close();
 }
 
-test("notebooks render every chart in headless Chromium without JavaScript errors", { timeout: 900_000 }, async (t) => {
-  const reason = chromiumOrReason() ?? jupyterReason();
-  if (reason) return t.skip(reason);
-  run("npx", ["tsc", "-p", "tsconfig.build.json"]);
-  const dir = mkdtempSync(join(tmpdir(), "vae-lab-browser-"));
-  const browser = await launchChromium();
-  try {
-    const notebooks = [execute(writeSmokeNotebook(dir), dir)];
-    const nb00 = join(root, "notebooks", "00_getting_started.ipynb");
-    if (existsSync(nb00)) {
-      // The committed outputs (what GitHub shows), when there are any, and a fresh quick run.
-      if (readFileSync(nb00, "utf8").includes("vae-lab-figure")) notebooks.push(nb00);
-      notebooks.push(execute(nb00, dir));
+test(
+  "notebooks render every chart in headless Chromium without JavaScript errors",
+  { timeout: 900_000 },
+  async (t) => {
+    const reason = chromiumOrReason() ?? jupyterReason();
+    if (reason) return t.skip(reason);
+    run("npx", ["tsc", "-p", "tsconfig.build.json"]);
+    const dir = mkdtempSync(join(tmpdir(), "vae-lab-browser-"));
+    const browser = await launchChromium();
+    try {
+      const notebooks = [execute(writeSmokeNotebook(dir), dir)];
+      const nb00 = join(root, "notebooks", "00_getting_started.ipynb");
+      if (existsSync(nb00)) {
+        // The committed outputs (what GitHub shows), when there are any, and a fresh quick run.
+        if (readFileSync(nb00, "utf8").includes("vae-lab-figure")) notebooks.push(nb00);
+        notebooks.push(execute(nb00, dir));
+      }
+      for (const nb of notebooks) {
+        const { html, charts } = toHtml(nb, dir);
+        assert.ok(charts >= 1, `${basename(nb)} shows no chart.`);
+        await checkHtml(browser, html, charts);
+      }
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-    for (const nb of notebooks) {
-      const { html, charts } = toHtml(nb, dir);
-      assert.ok(charts >= 1, `${basename(nb)} shows no chart.`);
-      await checkHtml(browser, html, charts);
-    }
-  } finally {
-    await browser.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

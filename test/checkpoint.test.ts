@@ -4,18 +4,47 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync, mkdtempSync, readdirSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Model, createModel, disposeModel, loadCheckpoint, loadWeights, reconstruct, saveCheckpoint, selectBackend } from "../src";
+import {
+  type Model,
+  createModel,
+  disposeModel,
+  loadCheckpoint,
+  loadWeights,
+  reconstruct,
+  saveCheckpoint,
+  selectBackend,
+} from "../src";
 
 function outputs(model: Model): number[] {
-  return tf.tidy(() => Array.from(reconstruct(model, tf.linspace(0, 1, 2 * 16).reshape([2, 16]) as tf.Tensor2D).dataSync()));
+  return tf.tidy(() =>
+    Array.from(reconstruct(model, tf.linspace(0, 1, 2 * 16).reshape([2, 16]) as tf.Tensor2D).dataSync()),
+  );
 }
 
 test("a checkpoint round-trips config, weights and info; saving over it replaces it atomically", async () => {
   await selectBackend({ backend: "cpu" });
   const parent = mkdtempSync(join(tmpdir(), "vae-lab-ckpt-"));
   const dir = join(parent, "run");
-  const model = createModel({ inputShape: [4, 4, 1], latentDim: 3, hidden: [8, 6], likelihood: "gaussian", learnSigma: true, sigma: 0.3, seed: 1 });
-  saveCheckpoint(createModel({ inputShape: [4, 4, 1], latentDim: 3, hidden: [8, 6], likelihood: "gaussian", learnSigma: true, seed: 99 }), dir);
+  const model = createModel({
+    inputShape: [4, 4, 1],
+    latentDim: 3,
+    hidden: [8, 6],
+    likelihood: "gaussian",
+    learnSigma: true,
+    sigma: 0.3,
+    seed: 1,
+  });
+  saveCheckpoint(
+    createModel({
+      inputShape: [4, 4, 1],
+      latentDim: 3,
+      hidden: [8, 6],
+      likelihood: "gaussian",
+      learnSigma: true,
+      seed: 99,
+    }),
+    dir,
+  );
   saveCheckpoint(model, dir, { epoch: 4 });
   assert.deepEqual(readdirSync(parent), ["run"], "no temporary directories are left behind");
   assert.deepEqual(readdirSync(dir).sort(), ["config.json", "weights.bin", "weights.json"]);

@@ -1,7 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -33,7 +42,10 @@ test("MNIST test split from a data directory: shapes, pixel range, every class p
   assert.equal(d.labels.length, 10000);
   const counts = new Array(10).fill(0);
   d.labels.forEach((label) => counts[label]++);
-  assert.ok(counts.every((c) => c > 800), `label counts ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 800),
+    `label counts ${counts}`,
+  );
   assert.equal(Math.max(...d.images.subarray(0, 784)), 255);
 });
 
@@ -83,14 +95,20 @@ test("a truncated gzipped file is a clear error", async () => {
   const dir = copyOfMnistTest(true);
   const file = join(dir, "mnist", `${MNIST_TEST_IMAGES}.gz`);
   writeFileSync(file, readFileSync(file).subarray(0, 100000));
-  await assert.rejects(loadDataset("mnist", "test", { dataDir: dir }), new RegExp(`^DataFileError: ${file}: gzip data is damaged .*unexpected end of file`));
+  await assert.rejects(
+    loadDataset("mnist", "test", { dataDir: dir }),
+    new RegExp(`^DataFileError: ${file}: gzip data is damaged .*unexpected end of file`),
+  );
 });
 
 test("a truncated uncompressed file says how many bytes are missing", async () => {
   const dir = copyOfMnistTest(false);
   const file = join(dir, "mnist", MNIST_TEST_IMAGES);
   writeFileSync(file, readFileSync(file).subarray(0, 5000));
-  await assert.rejects(loadDataset("mnist", "test", { dataDir: dir }), /4984 data bytes where the header's dimensions \[10000,28,28\] need 7840000 \(truncated\)/);
+  await assert.rejects(
+    loadDataset("mnist", "test", { dataDir: dir }),
+    /4984 data bytes where the header's dimensions \[10000,28,28\] need 7840000 \(truncated\)/,
+  );
 });
 
 test("one flipped pixel byte is caught by the checksum", async () => {
@@ -100,7 +118,10 @@ test("one flipped pixel byte is caught by the checksum", async () => {
   bytes[400000] ^= 0xff;
   writeFileSync(file, bytes);
   await assert.rejects(loadDataset("mnist", "test", { dataDir: dir }), (err: Error) => {
-    assert.match(err.message, new RegExp(`^${file}: MD5 [0-9a-f]{32} differs from the official 2646ac647ad5339dbf082846283269ea`));
+    assert.match(
+      err.message,
+      new RegExp(`^${file}: MD5 [0-9a-f]{32} differs from the official 2646ac647ad5339dbf082846283269ea`),
+    );
     return true;
   });
 });
@@ -111,7 +132,10 @@ test("one flipped byte inside a gzipped file is an error", async () => {
   const bytes = readFileSync(file);
   bytes[800000] ^= 0x01;
   writeFileSync(file, bytes);
-  await assert.rejects(loadDataset("mnist", "test", { dataDir: dir }), new RegExp(`^DataFileError: ${file}: (gzip data is damaged|MD5)`));
+  await assert.rejects(
+    loadDataset("mnist", "test", { dataDir: dir }),
+    new RegExp(`^DataFileError: ${file}: (gzip data is damaged|MD5)`),
+  );
 });
 
 test("bad arguments are clear errors", async () => {
@@ -143,7 +167,10 @@ test("Fashion-MNIST downloads once into the download directory, verified", async
     const downloadDir = mkdtempSync(join(tmpdir(), "vae-lab-dl-"));
     const d = await loadDataset("fashion-mnist", "test", { baseUrl: url, downloadDir });
     assert.equal(d.n, 10000);
-    assert.deepEqual(readdirSync(join(downloadDir, "fashion-mnist")).sort(), ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]);
+    assert.deepEqual(readdirSync(join(downloadDir, "fashion-mnist")).sort(), [
+      "t10k-images-idx3-ubyte.gz",
+      "t10k-labels-idx1-ubyte.gz",
+    ]);
     server.close();
     // Second load: from disk, no server needed.
     const again = await loadDataset("fashion-mnist", "test", { baseUrl: url, downloadDir, limit: 3 });
@@ -159,12 +186,18 @@ for (const mode of ["cut", "flip", "404"] as const) {
     try {
       const dest = join(mkdtempSync(join(tmpdir(), "vae-lab-dl-")), "sub", "t10k-labels-idx1-ubyte.gz");
       const official = md5(readFileSync(join(SHARED, "fashion-mnist", "t10k-labels-idx1-ubyte.gz")));
-      await assert.rejects(downloadVerified(`${url}t10k-labels-idx1-ubyte.gz`, dest, official), (err: Error) => {
-        assert.ok(err instanceof DataFileError);
-        assert.match(err.message, mode === "flip" ? /has MD5 .* nothing was saved/ : /download from .* failed/);
-        assert.match(err.message, /Download it yourself into/);
-        return true;
-      });
+      await assert.rejects(
+        downloadVerified(`${url}t10k-labels-idx1-ubyte.gz`, dest, official),
+        (err: Error) => {
+          assert.ok(err instanceof DataFileError);
+          assert.match(
+            err.message,
+            mode === "flip" ? /has MD5 .* nothing was saved/ : /download from .* failed/,
+          );
+          assert.match(err.message, /Download it yourself into/);
+          return true;
+        },
+      );
       assert.equal(existsSync(dest), false);
       assert.equal(existsSync(`${dest}.part`), false);
     } finally {

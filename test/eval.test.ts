@@ -61,7 +61,10 @@ test("linear probe and kNN: near-perfect on separated clusters, near chance on r
   const noise = clusters(400, 3, 8, 3, true);
   const noiseTest = clusters(200, 3, 8, 4, true);
   const chance = [linearProbeAccuracy(noise, noiseTest, { seed: 1 }), knnAccuracy(noise, noiseTest, 5)];
-  assert.ok(chance.every((a) => a > 0.3 && a < 0.7), `random labels: ${chance}`);
+  assert.ok(
+    chance.every((a) => a > 0.3 && a < 0.7),
+    `random labels: ${chance}`,
+  );
   assert.equal(tf.memory().numTensors, before);
   assert.throws(() => knnAccuracy(train, clusters(10, 2, 1, 5)), /3 dimensions but test codes 2/);
 });
@@ -118,7 +121,12 @@ test("anomaly scores of models trained on one class separate the other class (RO
   const isAnomaly = Array.from(test.labels!, (l) => l === 1);
   for (const kind of ["vae", "ae"] as const) {
     const model = createModel({ kind, inputShape: [4, 4, 1], latentDim: 2, hidden: [16], seed: 4 });
-    const { optimizer } = await train(model, normal, { epochs: 15, batchSize: 32, learningRate: 0.01, log: () => {} });
+    const { optimizer } = await train(model, normal, {
+      epochs: 15,
+      batchSize: 32,
+      learningRate: 0.01,
+      log: () => {},
+    });
     const before = tf.memory().numTensors;
     const scores = anomalyScores(model, test, { seed: 1 });
     assert.equal(tf.memory().numTensors, before);

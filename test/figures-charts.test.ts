@@ -1,15 +1,30 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { barChart, ellipsePath, heatmap, histogram, latentScatter, lineChart, lossChart, Trace } from "../src/figures/charts";
+import {
+  barChart,
+  ellipsePath,
+  heatmap,
+  histogram,
+  latentScatter,
+  lineChart,
+  lossChart,
+  Trace,
+} from "../src/figures/charts";
 import { escapeScript, figureDiv, scriptJson, standaloneHtml } from "../src/figures/plotly";
 
 test("lossChart draws one line per numeric key against the epoch", () => {
-  const fig = lossChart([
-    { epoch: 1, loss: 150, kl: 10, note: "warm-up" },
-    { epoch: 2, loss: 120, kl: 12, note: "" },
-  ], { title: "Loss" });
-  assert.deepEqual(fig.data.map((t) => t.name), ["loss", "kl"]);
+  const fig = lossChart(
+    [
+      { epoch: 1, loss: 150, kl: 10, note: "warm-up" },
+      { epoch: 2, loss: 120, kl: 12, note: "" },
+    ],
+    { title: "Loss" },
+  );
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ["loss", "kl"],
+  );
   assert.deepEqual(fig.data[0].x, [1, 2]);
   assert.deepEqual(fig.data[1].y, [10, 12]);
   assert.equal(fig.layout.title?.text, "Loss");
@@ -25,19 +40,33 @@ test("ellipsePath is a closed outline at the given half-axes", () => {
   const e = ellipsePath(1, -2, 3, 0.5, 8);
   assert.equal(e.x.length, 9);
   assert.ok(Math.abs(e.x[0] - e.x[8]) < 1e-12 && Math.abs(e.y[0] - e.y[8]) < 1e-12);
-  for (let i = 0; i < 9; i++) assert.ok(Math.abs(((e.x[i] - 1) / 3) ** 2 + ((e.y[i] + 2) / 0.5) ** 2 - 1) < 1e-12);
+  for (let i = 0; i < 9; i++)
+    assert.ok(Math.abs(((e.x[i] - 1) / 3) ** 2 + ((e.y[i] + 2) / 0.5) ** 2 - 1) < 1e-12);
   assert.equal(Math.max(...e.x), 4);
 });
 
 test("latentScatter groups points by label and draws one-sigma ellipses from logVar", () => {
-  const mu = tf.tensor2d([[0, 0], [1, 2], [3, 4]]);
-  const logVar = [[0, 0], [Math.log(4), Math.log(0.25)], [0, 0]];
+  const mu = tf.tensor2d([
+    [0, 0],
+    [1, 2],
+    [3, 4],
+  ]);
+  const logVar = [
+    [0, 0],
+    [Math.log(4), Math.log(0.25)],
+    [0, 0],
+  ];
   const fig = latentScatter(mu, [1, 0, 1], { logVar, classNames: ["zero", "one"], maxEllipses: 2 });
   mu.dispose();
   const points = fig.data.filter((t) => t.mode === "markers");
-  assert.deepEqual(points.map((t) => t.name), ["zero", "one"]);
+  assert.deepEqual(
+    points.map((t) => t.name),
+    ["zero", "one"],
+  );
   assert.deepEqual(points[1].x, [0, 3]);
-  const rings = fig.data.filter((t) => t.mode === "lines") as Array<Trace & { x: Array<number | null>; y: Array<number | null> }>;
+  const rings = fig.data.filter((t) => t.mode === "lines") as Array<
+    Trace & { x: Array<number | null>; y: Array<number | null> }
+  >;
   assert.equal(rings.length, 2);
   assert.equal(rings[0].legendgroup, "zero");
   // Label 0's point (1, 2) has sigma (2, 0.5): its ring spans x 1±2 and y 2±0.5.
@@ -51,13 +80,34 @@ test("latentScatter groups points by label and draws one-sigma ellipses from log
 });
 
 test("histogram, barChart and heatmap build the right trace types", () => {
-  assert.deepEqual(histogram([1, 2, 3], { bins: 5 }).data[0], { type: "histogram", name: "values", x: [1, 2, 3], opacity: 1, nbinsx: 5 });
+  assert.deepEqual(histogram([1, 2, 3], { bins: 5 }).data[0], {
+    type: "histogram",
+    name: "values",
+    x: [1, 2, 3],
+    opacity: 1,
+    nbinsx: 5,
+  });
   assert.equal(histogram({ a: [1], b: [2] }).layout.barmode, "overlay");
   const bars = barChart(["x", "y"], { m1: [1, 2], m2: [3, 4] });
-  assert.deepEqual(bars.data.map((t) => [t.type, t.y]), [["bar", [1, 2]], ["bar", [3, 4]]]);
+  assert.deepEqual(
+    bars.data.map((t) => [t.type, t.y]),
+    [
+      ["bar", [1, 2]],
+      ["bar", [3, 4]],
+    ],
+  );
   assert.throws(() => barChart(["x"], { m1: [1, 2] }), /2 values for 1 categories/);
-  const h = heatmap([[1, 2], [3, 4]], { x: ["a", "b"] });
-  assert.deepEqual(h.data[0].z, [[1, 2], [3, 4]]);
+  const h = heatmap(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { x: ["a", "b"] },
+  );
+  assert.deepEqual(h.data[0].z, [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(h.data[0].x, ["a", "b"]);
 });
 
@@ -76,11 +126,28 @@ test("figure HTML embeds JSON and scripts safely", () => {
 
 test("lossChart draws the nested train/test parts of the library's history", () => {
   const history = [
-    { epoch: 1, train: { loss: 150, recon: 130, kl: 20 }, test: { loss: 140, recon: 121, kl: 19 }, beta: 1, steps: 3, seconds: 2 },
-    { epoch: 2, train: { loss: 120, recon: 99, kl: 21 }, test: { loss: 118, recon: 97, kl: 21 }, beta: 1, steps: 3, seconds: 2 },
+    {
+      epoch: 1,
+      train: { loss: 150, recon: 130, kl: 20 },
+      test: { loss: 140, recon: 121, kl: 19 },
+      beta: 1,
+      steps: 3,
+      seconds: 2,
+    },
+    {
+      epoch: 2,
+      train: { loss: 120, recon: 99, kl: 21 },
+      test: { loss: 118, recon: 97, kl: 21 },
+      beta: 1,
+      steps: 3,
+      seconds: 2,
+    },
   ];
   const fig = lossChart(history);
-  assert.deepEqual(fig.data.map((t) => t.name), ["train.loss", "train.recon", "train.kl", "test.loss", "test.recon", "test.kl"]);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ["train.loss", "train.recon", "train.kl", "test.loss", "test.recon", "test.kl"],
+  );
   assert.deepEqual(fig.data[4].y, [121, 97]);
   assert.deepEqual(lossChart(history, { keys: ["beta"] }).data[0].y, [1, 1]);
 });

@@ -15,11 +15,15 @@ export interface DecodedPng {
 /** Parses a PNG, checking signature, chunk CRCs and scanline filters; throws on anything else. */
 export function decodePng(bytes: Uint8Array): DecodedPng {
   const buf = Buffer.from(bytes);
-  if (!buf.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]))) throw new Error("bad signature");
+  if (!buf.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])))
+    throw new Error("bad signature");
   let pos = 8;
   const idat: Buffer[] = [];
   const chunkTypes: string[] = [];
-  let width = 0, height = 0, bitDepth = 0, colorType = 0;
+  let width = 0,
+    height = 0,
+    bitDepth = 0,
+    colorType = 0;
   while (pos < buf.length) {
     const len = buf.readUInt32BE(pos);
     const type = buf.toString("latin1", pos + 4, pos + 8);

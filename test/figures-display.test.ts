@@ -2,14 +2,25 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { closeBrowser, findChromium } from "../src/figures/browser";
 import { lineChart } from "../src/figures/charts";
-import { displayBundle, inNotebook, MimeBundle, pngSize, resendPlotly, setDisplaySink, showFigure, showImage } from "../src/figures/display";
+import {
+  displayBundle,
+  inNotebook,
+  MimeBundle,
+  pngSize,
+  resendPlotly,
+  setDisplaySink,
+  showFigure,
+  showImage,
+} from "../src/figures/display";
 import { digitGrid } from "../src/figures/images";
 import { decodePng } from "./figures-decode";
 
 after(closeBrowser);
 
 /** Runs `fn` with display outputs captured. */
-async function capture(fn: () => unknown): Promise<Array<{ bundle: MimeBundle; metadata: Record<string, unknown> }>> {
+async function capture(
+  fn: () => unknown,
+): Promise<Array<{ bundle: MimeBundle; metadata: Record<string, unknown> }>> {
   const sent: Array<{ bundle: MimeBundle; metadata: Record<string, unknown> }> = [];
   setDisplaySink((bundle, metadata) => sent.push({ bundle, metadata }));
   try {
@@ -27,14 +38,24 @@ test("inside a tslab kernel, a bundle goes out as ONE display_data through tslab
   jupyter.lastWriteDisplayData = (...args: unknown[]) => messages.push(args);
   try {
     assert.equal(inNotebook(), true);
-    displayBundle({ "text/html": "<b>x</b>", "image/png": "AAAA", "text/plain": "x" }, { "image/png": { width: 3 } });
+    displayBundle(
+      { "text/html": "<b>x</b>", "image/png": "AAAA", "text/plain": "x" },
+      { "image/png": { width: 3 } },
+    );
     // tslab's own public display writes the same message shape, one MIME type at a time.
     (require("tslab") as typeof import("tslab")).display.text("y");
   } finally {
     jupyter.lastWriteDisplayData = null;
   }
   assert.equal(inNotebook(), false);
-  assert.deepEqual(messages[0], [{ data: { "text/html": "<b>x</b>", "image/png": "AAAA", "text/plain": "x" }, metadata: { "image/png": { width: 3 } }, transient: {} }, false]);
+  assert.deepEqual(messages[0], [
+    {
+      data: { "text/html": "<b>x</b>", "image/png": "AAAA", "text/plain": "x" },
+      metadata: { "image/png": { width: 3 } },
+      transient: {},
+    },
+    false,
+  ]);
   assert.deepEqual(Object.keys((messages[1][0] as { data: object }).data), ["text/plain"]);
 });
 
@@ -89,7 +110,10 @@ test("without Chromium, showFigure still shows the interactive chart and says ho
     await closeBrowser();
     const [out] = await capture(() => showFigure(lineChart({ loss: [1] })));
     assert.deepEqual(Object.keys(out.bundle).sort(), ["text/html", "text/plain"]);
-    assert.match(out.bundle["text/plain"], /Static image unavailable.*apt-get install .*chromium.*VAE_LAB_CHROMIUM/s);
+    assert.match(
+      out.bundle["text/plain"],
+      /Static image unavailable.*apt-get install .*chromium.*VAE_LAB_CHROMIUM/s,
+    );
     assert.ok(out.bundle["text/html"].includes("Plotly.newPlot"));
   } finally {
     if (saved === undefined) delete process.env.VAE_LAB_CHROMIUM;

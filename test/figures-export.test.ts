@@ -23,7 +23,10 @@ test("exportFigure writes standalone HTML, JSON, SVG and a 2x PNG", async (t) =>
   await withDir(async (dir) => {
     const r = await exportFigure(fig, "nll", { dir });
     assert.equal(r.missing, undefined);
-    assert.deepEqual(r.files.map((f) => f.slice(dir.length + 1)), ["nll.html", "nll.json", "nll.svg", "nll.png"]);
+    assert.deepEqual(
+      r.files.map((f) => f.slice(dir.length + 1)),
+      ["nll.html", "nll.json", "nll.svg", "nll.png"],
+    );
     assert.ok(readFileSync(join(dir, "nll.html"), "utf8").includes("window.Plotly = Plotly"));
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "nll.json"), "utf8")), fig);
     const svg = readFileSync(join(dir, "nll.svg"), "utf8");

@@ -4,7 +4,13 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend";
 import { inverseNormalCdf, normalGrid } from "../src/figures/normal";
 import {
-  digitGrid, interpolationGrid, latentManifold, linearPath, manifoldPoints, reconstructionGrid, toGreyBytes,
+  digitGrid,
+  interpolationGrid,
+  latentManifold,
+  linearPath,
+  manifoldPoints,
+  reconstructionGrid,
+  toGreyBytes,
 } from "../src/figures/images";
 import { decodePng } from "./figures-decode";
 
@@ -17,10 +23,17 @@ function constantImages(n: number, h: number, w: number): Uint8Array {
 
 test("inverseNormalCdf matches known standard normal quantiles", () => {
   const known: Array<[number, number]> = [
-    [0.5, 0], [0.975, 1.959963984540054], [0.025, -1.959963984540054], [0.8413447460685429, 1],
-    [0.001, -3.090232306167813], [0.999, 3.090232306167813], [1e-9, -5.997807015007686], [0.3, -0.5244005127080407],
+    [0.5, 0],
+    [0.975, 1.959963984540054],
+    [0.025, -1.959963984540054],
+    [0.8413447460685429, 1],
+    [0.001, -3.090232306167813],
+    [0.999, 3.090232306167813],
+    [1e-9, -5.997807015007686],
+    [0.3, -0.5244005127080407],
   ];
-  for (const [p, z] of known) assert.ok(Math.abs(inverseNormalCdf(p) - z) < 1e-8 * Math.max(1, Math.abs(z)), `p=${p}`);
+  for (const [p, z] of known)
+    assert.ok(Math.abs(inverseNormalCdf(p) - z) < 1e-8 * Math.max(1, Math.abs(z)), `p=${p}`);
   assert.equal(inverseNormalCdf(0), -Infinity);
   assert.equal(inverseNormalCdf(1), Infinity);
   assert.throws(() => inverseNormalCdf(1.5), /\[0, 1\]/);
@@ -36,15 +49,29 @@ test("normalGrid is symmetric, increasing and centred on 0", () => {
 });
 
 test("digitGrid places image r*cols+c at row r, column c with gaps and scale", () => {
-  const h = 3, w = 2, scale = 2, gap = 1;
-  const png = decodePng(digitGrid(constantImages(6, h, w), { rows: 2, cols: 3, height: h, width: w, scale, gap, background: 255 }));
+  const h = 3,
+    w = 2,
+    scale = 2,
+    gap = 1;
+  const png = decodePng(
+    digitGrid(constantImages(6, h, w), {
+      rows: 2,
+      cols: 3,
+      height: h,
+      width: w,
+      scale,
+      gap,
+      background: 255,
+    }),
+  );
   assert.equal(png.width, (3 * (w + gap) + gap) * scale);
   assert.equal(png.height, (2 * (h + gap) + gap) * scale);
   assert.equal(png.channels, 1);
   const at = (x: number, y: number) => png.pixels[y * png.width + x];
   for (let r = 0; r < 2; r++) {
     for (let c = 0; c < 3; c++) {
-      const x = (gap + c * (w + gap)) * scale, y = (gap + r * (h + gap)) * scale;
+      const x = (gap + c * (w + gap)) * scale,
+        y = (gap + r * (h + gap)) * scale;
       assert.equal(at(x, y), 10 * (r * 3 + c + 1));
       assert.equal(at(x + w * scale - 1, y + h * scale - 1), 10 * (r * 3 + c + 1));
     }
@@ -53,8 +80,23 @@ test("digitGrid places image r*cols+c at row r, column c with gaps and scale", (
 });
 
 test("digitGrid accepts float tensors in [0, 1], start and invert, and leaves missing cells blank", () => {
-  const t = tf.tensor2d([[0, 1, 0.5, 0.25], [1, 1, 1, 1]]);
-  const png = decodePng(digitGrid(t, { rows: 1, cols: 3, height: 2, width: 2, scale: 1, gap: 0, invert: true, start: 1, background: 7 }));
+  const t = tf.tensor2d([
+    [0, 1, 0.5, 0.25],
+    [1, 1, 1, 1],
+  ]);
+  const png = decodePng(
+    digitGrid(t, {
+      rows: 1,
+      cols: 3,
+      height: 2,
+      width: 2,
+      scale: 1,
+      gap: 0,
+      invert: true,
+      start: 1,
+      background: 7,
+    }),
+  );
   t.dispose();
   assert.deepEqual(Array.from(png.pixels), [0, 0, 7, 7, 7, 7, 0, 0, 7, 7, 7, 7]);
   assert.deepEqual(Array.from(toGreyBytes([0, 0.5, 1, 2])), [0, 128, 255, 255]);
@@ -64,7 +106,9 @@ test("digitGrid accepts float tensors in [0, 1], start and invert, and leaves mi
 test("reconstructionGrid puts each reconstruction right below its input", () => {
   const x = constantImages(3, 1, 1);
   const y = Uint8Array.from([200, 210, 220]);
-  const png = decodePng(reconstructionGrid(x, y, { cols: 2, height: 1, width: 1, scale: 1, gap: 0, background: 1 }));
+  const png = decodePng(
+    reconstructionGrid(x, y, { cols: 2, height: 1, width: 1, scale: 1, gap: 0, background: 1 }),
+  );
   assert.equal(png.width, 2);
   assert.equal(png.height, 4);
   assert.deepEqual(Array.from(png.pixels), [10, 20, 200, 210, 30, 1, 220, 1]);
@@ -93,16 +137,41 @@ test("latentManifold and interpolationGrid decode their latent points and free t
   assert.equal(m.height, 8);
   const g = normalGrid(4);
   for (let c = 0; c < 4; c++) assert.equal(m.pixels[2 * c], Math.round(255 / (1 + Math.exp(-g[c]))));
-  const i = decodePng(interpolationGrid(decode, [[[-2, 0], [2, 0]], [[0, 1], [0, -1]]], { steps: 5, height: 2, width: 2, scale: 1, gap: 0 }));
+  const i = decodePng(
+    interpolationGrid(
+      decode,
+      [
+        [
+          [-2, 0],
+          [2, 0],
+        ],
+        [
+          [0, 1],
+          [0, -1],
+        ],
+      ],
+      { steps: 5, height: 2, width: 2, scale: 1, gap: 0 },
+    ),
+  );
   assert.equal(i.width, 10);
   assert.equal(i.height, 4);
-  assert.deepEqual(seen.slice(16, 21).map((z) => z[0]), [-2, -1, 0, 1, 2]);
+  assert.deepEqual(
+    seen.slice(16, 21).map((z) => z[0]),
+    [-2, -1, 0, 1, 2],
+  );
   assert.equal(tf.memory().numTensors, before);
-  assert.throws(() => latentManifold(() => tf.zeros([1, 4]) as tf.Tensor2D, { steps: 2, height: 2, width: 2 }), /decode returned shape/);
+  assert.throws(
+    () => latentManifold(() => tf.zeros([1, 4]) as tf.Tensor2D, { steps: 2, height: 2, width: 2 }),
+    /decode returned shape/,
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 
 test("linearPath includes both ends", () => {
-  assert.deepEqual(linearPath([0, 10], [1, 20], 3), [[0, 10], [0.5, 15], [1, 20]]);
+  assert.deepEqual(linearPath([0, 10], [1, 20], 3), [
+    [0, 10],
+    [0.5, 15],
+    [1, 20],
+  ]);
   assert.throws(() => linearPath([0], [1, 2], 3), /differ in length/);
 });

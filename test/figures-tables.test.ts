@@ -68,5 +68,8 @@ test("showTable sends one bundle with HTML and text", () => {
 });
 
 test("nested records become dotted columns", () => {
-  assert.equal(tableCsv([{ epoch: 1, train: { loss: 2, kl: 0.5 } }]), "epoch,train.loss,train.kl\r\n1,2,0.5\r\n");
+  assert.equal(
+    tableCsv([{ epoch: 1, train: { loss: 2, kl: 0.5 } }]),
+    "epoch,train.loss,train.kl\r\n1,2,0.5\r\n",
+  );
 });

@@ -23,22 +23,42 @@ test("parses plain and gzipped IDX to the same dims and data", () => {
 
 test("a truncated file names the file and says truncated", () => {
   const bytes = idx([3, 2], [1, 2, 3, 4, 5, 6]).subarray(0, 16);
-  assert.throws(() => parseIdx(bytes, "/d/train.idx", { fix: "Download it again." }), (err: Error) => {
-    assert.ok(err instanceof DataFileError);
-    assert.match(err.message, /^\/d\/train\.idx: 4 data bytes where the header's dimensions \[3,2\] need 6 \(truncated\)\. Download it again\.$/);
-    return true;
-  });
+  assert.throws(
+    () => parseIdx(bytes, "/d/train.idx", { fix: "Download it again." }),
+    (err: Error) => {
+      assert.ok(err instanceof DataFileError);
+      assert.match(
+        err.message,
+        /^\/d\/train\.idx: 4 data bytes where the header's dimensions \[3,2\] need 6 \(truncated\)\. Download it again\.$/,
+      );
+      return true;
+    },
+  );
 });
 
 test("a truncated gzip stream is reported as damaged gzip data", () => {
-  const gz = gzipSync(idx([100], Array.from({ length: 100 }, (_, i) => i)));
+  const gz = gzipSync(
+    idx(
+      [100],
+      Array.from({ length: 100 }, (_, i) => i),
+    ),
+  );
   assert.throws(() => parseIdx(gz.subarray(0, gz.length - 30), "f.gz"), /f\.gz: gzip data is damaged/);
 });
 
 test("wrong magic, type code, and dimensions are errors naming what was expected", () => {
-  assert.throws(() => parseIdx(Buffer.from([1, 2, 3, 4, 5]), "a"), /a: not an IDX file \(magic number 01020304\)/);
-  assert.throws(() => parseIdx(idx([1], [0, 0, 0, 0], 0x0d), "b"), /b: IDX type code 0xd is not unsigned byte/);
-  assert.throws(() => parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]), "c", { dims: [2, 2] }), /c: dimensions \[2,3\] where \[2,2\] were expected/);
+  assert.throws(
+    () => parseIdx(Buffer.from([1, 2, 3, 4, 5]), "a"),
+    /a: not an IDX file \(magic number 01020304\)/,
+  );
+  assert.throws(
+    () => parseIdx(idx([1], [0, 0, 0, 0], 0x0d), "b"),
+    /b: IDX type code 0xd is not unsigned byte/,
+  );
+  assert.throws(
+    () => parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]), "c", { dims: [2, 2] }),
+    /c: dimensions \[2,3\] where \[2,2\] were expected/,
+  );
   assert.throws(() => parseIdx(idx([2], [1, 2, 3]), "d"), /3 data bytes .* need 2 \(trailing bytes\)/);
   assert.throws(() => parseIdx(Buffer.from([0, 0]), "e"), /only 2 bytes/);
 });

@@ -1,7 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { type Model, createAutoencoder, createVae, disposeModel, elbo, iwaeBound, selectBackend } from "../src";
+import {
+  type Model,
+  createAutoencoder,
+  createVae,
+  disposeModel,
+  elbo,
+  iwaeBound,
+  selectBackend,
+} from "../src";
 
 /*
  * A linear-Gaussian model has an exact log-likelihood:
@@ -23,7 +31,9 @@ function dot(a: number[], b: number[]): number {
 /** Exact log N(x | b, W^T W + sigma^2 I) via a Cholesky factor of the 3x3 covariance. */
 function exactLogLikelihood(x: number[]): number {
   const n = 3;
-  const cov = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => W[0][i] * W[0][j] + W[1][i] * W[1][j] + (i === j ? SIGMA ** 2 : 0)));
+  const cov = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => W[0][i] * W[0][j] + W[1][i] * W[1][j] + (i === j ? SIGMA ** 2 : 0)),
+  );
   const L = Array.from({ length: n }, () => new Array(n).fill(0));
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
@@ -41,7 +51,14 @@ function exactLogLikelihood(x: number[]): number {
 
 /** A VAE on 1x3 "images" whose decoder is the linear-Gaussian model; the encoder is set by `exactPosterior`. */
 function linearGaussianVae(exactPosterior: boolean): Model {
-  const model = createVae({ inputShape: [1, 3, 1], latentDim: 2, hidden: [], likelihood: "gaussian", sigma: SIGMA, seed: 3 });
+  const model = createVae({
+    inputShape: [1, 3, 1],
+    latentDim: 2,
+    hidden: [],
+    likelihood: "gaussian",
+    sigma: SIGMA,
+    seed: 3,
+  });
   model.decoder.setWeights([tf.tensor2d(W), tf.tensor1d(B)]);
   const kernel = tf.buffer([3, 4]);
   const bias = tf.buffer([4]);
@@ -59,7 +76,12 @@ function linearGaussianVae(exactPosterior: boolean): Model {
 
 /** 200 data points drawn from the model itself. */
 function data(): { x: tf.Tensor2D; exact: number } {
-  const x = tf.tidy(() => tf.add(tf.add(tf.matMul(tf.randomNormal([200, 2], 0, 1, "float32", 5), tf.tensor2d(W)), B), tf.randomNormal([200, 3], 0, SIGMA, "float32", 6))) as tf.Tensor2D;
+  const x = tf.tidy(() =>
+    tf.add(
+      tf.add(tf.matMul(tf.randomNormal([200, 2], 0, 1, "float32", 5), tf.tensor2d(W)), B),
+      tf.randomNormal([200, 3], 0, SIGMA, "float32", 6),
+    ),
+  ) as tf.Tensor2D;
   const rows = x.arraySync();
   return { x, exact: rows.reduce((s, r) => s + exactLogLikelihood(r), 0) / rows.length };
 }
@@ -88,9 +110,13 @@ test("with a poor q, the IWAE bound is at least the ELBO, grows with k, and stay
   const bounds = [1, 10, 100, 1000].map((k) => meanBound(model, x, k));
   if (process.env.VAE_LAB_TEST_VERBOSE) console.log({ elboMean, bounds, exact });
   assert.ok(elboMean <= bounds[1], `ELBO ${elboMean} should be <= IWAE k=10 ${bounds[1]}`);
-  for (let i = 1; i < bounds.length; i++) assert.ok(bounds[i] > bounds[i - 1], `IWAE should grow with k: ${bounds.join(", ")}`);
+  for (let i = 1; i < bounds.length; i++)
+    assert.ok(bounds[i] > bounds[i - 1], `IWAE should grow with k: ${bounds.join(", ")}`);
   assert.ok(bounds[3] < exact + 0.02, `IWAE k=1000 ${bounds[3]} should not exceed log p(x) = ${exact}`);
-  assert.ok(exact - bounds[3] < (exact - bounds[0]) / 3, `k=1000 should close most of the gap: ${bounds.join(", ")} vs exact ${exact}`);
+  assert.ok(
+    exact - bounds[3] < (exact - bounds[0]) / 3,
+    `k=1000 should close most of the gap: ${bounds.join(", ")} vs exact ${exact}`,
+  );
   x.dispose();
   disposeModel(model);
 });
@@ -102,7 +128,10 @@ test("iwaeBound: clear errors for a non-VAE, bad k and a wrong input shape", asy
   tf.tidy(() => {
     assert.throws(() => iwaeBound(ae, tf.zeros([2, 3]) as tf.Tensor2D, 5), /needs a VAE/);
     assert.throws(() => iwaeBound(vae, tf.zeros([2, 3]) as tf.Tensor2D, 0), /k must be a positive integer/);
-    assert.throws(() => iwaeBound(vae, tf.zeros([2, 4]) as tf.Tensor2D, 5), /Expected a batch of shape \[batch, 3\]/);
+    assert.throws(
+      () => iwaeBound(vae, tf.zeros([2, 4]) as tf.Tensor2D, 5),
+      /Expected a batch of shape \[batch, 3\]/,
+    );
   });
   disposeModel(vae);
   disposeModel(ae);

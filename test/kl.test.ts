@@ -7,7 +7,9 @@ test("closed-form KL matches a hand-computed value", async () => {
   await selectBackend({ backend: "cpu" });
   // KL(N(mu, s^2) || N(0, 1)) = (s^2 + mu^2 - 1 - log s^2) / 2 per dimension.
   const expected = (1 + 1 - 1 - 0) / 2 + (2 + 0 - 1 - Math.log(2)) / 2;
-  const got = tf.tidy(() => klStandardNormal(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, Math.log(2)]])).arraySync()[0]);
+  const got = tf.tidy(
+    () => klStandardNormal(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, Math.log(2)]])).arraySync()[0],
+  );
   assert.ok(Math.abs(got - expected) < 1e-6, `got ${got}, expected ${expected}`);
 });
 
@@ -22,11 +24,18 @@ test("Monte-Carlo KL estimate agrees with the closed form within 4 standard erro
     const z = reparameterize(m, v, tf.randomNormal(m.shape, 0, 1, "float32", 42) as tf.Tensor2D);
     const estimates = klMonteCarlo(m, v, z);
     const { mean, variance } = tf.moments(estimates);
-    return [klStandardNormal(tf.tensor2d(mu), tf.tensor2d(logVar)).arraySync()[0], mean.arraySync() as number, Math.sqrt(variance.arraySync() as number)];
+    return [
+      klStandardNormal(tf.tensor2d(mu), tf.tensor2d(logVar)).arraySync()[0],
+      mean.arraySync() as number,
+      Math.sqrt(variance.arraySync() as number),
+    ];
   });
   const standardError = mcStd / Math.sqrt(samples);
   assert.ok(standardError > 0 && standardError < 0.05, `standard error ${standardError}`);
-  assert.ok(Math.abs(mcMean - closed) < 4 * standardError, `MC ${mcMean} vs closed form ${closed} (s.e. ${standardError})`);
+  assert.ok(
+    Math.abs(mcMean - closed) < 4 * standardError,
+    `MC ${mcMean} vs closed form ${closed} (s.e. ${standardError})`,
+  );
 });
 
 test("free bits: each dimension's batch-mean KL counts at least lambda nats", async () => {
@@ -37,7 +46,10 @@ test("free bits: each dimension's batch-mean KL counts at least lambda nats", as
     // q = prior: true KL 0, so every one of 3 dimensions counts 0.25.
     const a = term(zero, zero, zero).arraySync() as number;
     // mu = 2 in dimension 0 only: KL 2 there (above lambda), 0.25 in the other two.
-    const mu = tf.tensor2d([[2, 0, 0], [2, 0, 0]]);
+    const mu = tf.tensor2d([
+      [2, 0, 0],
+      [2, 0, 0],
+    ]);
     const b = term(mu, tf.zeros([2, 3]) as tf.Tensor2D, mu).arraySync() as number;
     return [a, b];
   });

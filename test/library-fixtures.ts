@@ -14,7 +14,7 @@ export function syntheticImages(n: number, seed = 0, rows = 4, cols = 4): ImageS
     labels[i] = i % 2;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
-        const bright = (c < cols / 2) === (labels[i] === 0);
+        const bright = c < cols / 2 === (labels[i] === 0);
         pixels[i * rows * cols + r * cols + c] = bright ? 0.7 + 0.3 * rng.next() : 0.3 * rng.next();
       }
     }

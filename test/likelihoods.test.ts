@@ -23,11 +23,21 @@ for (const backend of ["cpu", "wasm"] as const) {
   test(`Bernoulli log-likelihood stays finite and exact for extreme logits (stable softplus, ${backend})`, async () => {
     await selectBackend({ backend });
     // log sigmoid(100) = -softplus(-100) ~ -3.7e-44; log(1 - sigmoid(100)) = -100 - softplus(-100).
-    const got = tf.tidy(() => bernoulliLogLikelihood(tf.tensor2d([[1], [0], [1], [0]]), tf.tensor2d([[100], [100], [-100], [-100]])).arraySync());
-    assert.deepEqual(got.map((v) => Math.round(v * 1e4) / 1e4 + 0), [0, -100, -100, 0]);
+    const got = tf.tidy(() =>
+      bernoulliLogLikelihood(
+        tf.tensor2d([[1], [0], [1], [0]]),
+        tf.tensor2d([[100], [100], [-100], [-100]]),
+      ).arraySync(),
+    );
+    assert.deepEqual(
+      got.map((v) => Math.round(v * 1e4) / 1e4 + 0),
+      [0, -100, -100, 0],
+    );
     const sp = tf.tidy(() => softplus(tf.tensor1d([-1000, -1, 0, 1, 1000])).arraySync()) as number[];
     const expected = [0, Math.log1p(Math.exp(-1)), Math.LN2, 1 + Math.log1p(Math.exp(-1)), 1000];
-    sp.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `softplus #${i}: ${v} vs ${expected[i]}`));
+    sp.forEach((v, i) =>
+      assert.ok(Math.abs(v - expected[i]) < 1e-4, `softplus #${i}: ${v} vs ${expected[i]}`),
+    );
   });
 }
 
@@ -36,10 +46,16 @@ test("Gaussian log-likelihood matches the log of the normal density, fixed and t
   const x = [1, 2, -0.5];
   const mean = [0, 2, 0.5];
   const sigma = 2;
-  const density = (v: number, m: number) => Math.exp(-((v - m) ** 2) / (2 * sigma * sigma)) / (sigma * Math.sqrt(2 * Math.PI));
+  const density = (v: number, m: number) =>
+    Math.exp(-((v - m) ** 2) / (2 * sigma * sigma)) / (sigma * Math.sqrt(2 * Math.PI));
   const expected = x.reduce((s, v, i) => s + Math.log(density(v, mean[i])), 0);
-  const fixed = tf.tidy(() => gaussianLogLikelihood(tf.tensor2d([x]), tf.tensor2d([mean]), Math.log(sigma)).arraySync()[0]);
-  const learned = tf.tidy(() => gaussianLogLikelihood(tf.tensor2d([x]), tf.tensor2d([mean]), tf.scalar(Math.log(sigma))).arraySync()[0]);
+  const fixed = tf.tidy(
+    () => gaussianLogLikelihood(tf.tensor2d([x]), tf.tensor2d([mean]), Math.log(sigma)).arraySync()[0],
+  );
+  const learned = tf.tidy(
+    () =>
+      gaussianLogLikelihood(tf.tensor2d([x]), tf.tensor2d([mean]), tf.scalar(Math.log(sigma))).arraySync()[0],
+  );
   assert.ok(Math.abs(fixed - expected) < 1e-5, `got ${fixed}, expected ${expected}`);
   assert.ok(Math.abs(learned - expected) < 1e-5, `got ${learned}, expected ${expected}`);
 });
@@ -51,22 +67,45 @@ test("Bernoulli log-likelihood's written-out gradient equals autodiff through th
     await selectBackend({ backend });
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      const x = tf.concat([tf.randomUniform([2, n], 0, 1, "float32", 7), tf.round(tf.randomUniform([1, n], 0, 1, "float32", 8))]) as tf.Tensor2D;
+      const x = tf.concat([
+        tf.randomUniform([2, n], 0, 1, "float32", 7),
+        tf.round(tf.randomUniform([1, n], 0, 1, "float32", 8)),
+      ]) as tf.Tensor2D;
       const random = tf.randomNormal([3, n], 0, 8, "float32", 9);
-      const logits = tf.concat([tf.slice(random, [0, extremes.length], [3, n - extremes.length]), tf.tile(tf.tensor2d([extremes]), [3, 1])], 1) as tf.Tensor2D;
+      const logits = tf.concat(
+        [
+          tf.slice(random, [0, extremes.length], [3, n - extremes.length]),
+          tf.tile(tf.tensor2d([extremes]), [3, 1]),
+        ],
+        1,
+      ) as tf.Tensor2D;
       const dy = tf.tensor1d([0.5, -1, 2]);
       const plain = (a: tf.Tensor, l: tf.Tensor) => tf.sum(tf.sub(tf.mul(a, l), softplus(l)), 1);
-      const weighted = (f: (a: tf.Tensor, l: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(f(a, l), dy));
-      const got = tf.grads(weighted((a, l) => bernoulliLogLikelihood(a as tf.Tensor2D, l as tf.Tensor2D)))([x, logits]);
+      const weighted = (f: (a: tf.Tensor, l: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, l: tf.Tensor) =>
+        tf.sum(tf.mul(f(a, l), dy));
+      const got = tf.grads(weighted((a, l) => bernoulliLogLikelihood(a as tf.Tensor2D, l as tf.Tensor2D)))([
+        x,
+        logits,
+      ]);
       const want = tf.grads(weighted(plain))([x, logits]);
       // On wasm the value comes from the fused kernel (its own exp and log): equal to float32 accuracy.
       const value = bernoulliLogLikelihood(x, logits).dataSync();
-      plain(x, logits).dataSync().forEach((w, j) => assert.ok(Math.abs(value[j] - w) <= 1e-6 * Math.abs(w), `${backend}: value #${j}: ${value[j]} vs ${w}`));
+      plain(x, logits)
+        .dataSync()
+        .forEach((w, j) =>
+          assert.ok(
+            Math.abs(value[j] - w) <= 1e-6 * Math.abs(w),
+            `${backend}: value #${j}: ${value[j]} vs ${w}`,
+          ),
+        );
       ["x", "logits"].forEach((name, i) => {
         const g = got[i].dataSync();
         const w = want[i].dataSync();
         for (let j = 0; j < w.length; j++) {
-          assert.ok(Number.isFinite(g[j]) && Math.abs(g[j] - w[j]) <= 1e-6 * Math.max(1, Math.abs(w[j])), `${backend}: d/d${name} #${j}: ${g[j]} vs autodiff ${w[j]}`);
+          assert.ok(
+            Number.isFinite(g[j]) && Math.abs(g[j] - w[j]) <= 1e-6 * Math.max(1, Math.abs(w[j])),
+            `${backend}: d/d${name} #${j}: ${g[j]} vs autodiff ${w[j]}`,
+          );
         }
       });
     });
@@ -76,5 +115,9 @@ test("Bernoulli log-likelihood's written-out gradient equals autodiff through th
 
 test("Bernoulli log-likelihood refuses x and logits of different shapes", async () => {
   await selectBackend({ backend: "cpu" });
-  assert.throws(() => tf.tidy(() => bernoulliLogLikelihood(tf.zeros([1, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)), /one shape.*\[1,3\].*\[2,3\]/);
+  assert.throws(
+    () =>
+      tf.tidy(() => bernoulliLogLikelihood(tf.zeros([1, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)),
+    /one shape.*\[1,3\].*\[2,3\]/,
+  );
 });

@@ -1,11 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { binarize, binarizeStatic, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise, selectBackend } from "../src";
+import {
+  binarize,
+  binarizeStatic,
+  gaussianNoise,
+  maskingNoise,
+  noiseFunction,
+  saltAndPepperNoise,
+  selectBackend,
+} from "../src";
 import { syntheticImages } from "./library-fixtures";
 
 /** Fraction of entries where `cond(value, clean)` holds. */
-function fraction(noisy: Float32Array | Int32Array | Uint8Array, clean: ArrayLike<number>, cond: (v: number, c: number) => boolean): number {
+function fraction(
+  noisy: Float32Array | Int32Array | Uint8Array,
+  clean: ArrayLike<number>,
+  cond: (v: number, c: number) => boolean,
+): number {
   let hits = 0;
   noisy.forEach((v, i) => (hits += cond(v, clean[i]) ? 1 : 0));
   return hits / noisy.length;
@@ -15,14 +27,19 @@ test("masking and salt-and-pepper noise corrupt the requested fraction; Gaussian
   await selectBackend({ backend: "cpu" });
   const half = tf.fill([100, 100], 0.5) as tf.Tensor2D;
   const masked = maskingNoise(0.3)(half, 1);
-  assert.ok(Math.abs(fraction(masked.dataSync() as Float32Array, half.dataSync(), (v) => v === 0) - 0.3) < 0.02);
+  assert.ok(
+    Math.abs(fraction(masked.dataSync() as Float32Array, half.dataSync(), (v) => v === 0) - 0.3) < 0.02,
+  );
   const sp = saltAndPepperNoise(0.2)(half, 1).dataSync() as Float32Array;
   const salt = fraction(sp, half.dataSync(), (v) => v === 1);
   const pepper = fraction(sp, half.dataSync(), (v) => v === 0);
   assert.ok(Math.abs(salt - 0.1) < 0.015 && Math.abs(pepper - 0.1) < 0.015, `salt ${salt}, pepper ${pepper}`);
   const g = gaussianNoise(1)(half, 1).dataSync() as Float32Array;
   assert.ok(g.every((v) => v >= 0 && v <= 1));
-  assert.ok(fraction(g, half.dataSync(), (v) => v === 0 || v === 1) > 0.5, "std 1 around 0.5 clips most pixels");
+  assert.ok(
+    fraction(g, half.dataSync(), (v) => v === 0 || v === 1) > 0.5,
+    "std 1 around 0.5 clips most pixels",
+  );
   // Same seed, same noise; another seed, other noise (redrawn every batch in training).
   const again = noiseFunction({ kind: "masking", level: 0.3 })(half, 1);
   assert.deepEqual(again.dataSync(), masked.dataSync());

@@ -7,34 +7,65 @@ import { join, resolve } from "node:path";
 
 /** A tslab notebook with one code cell per source. */
 function notebook(...sources: string[]): string {
-  const cells = sources.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null }));
+  const cells = sources.map((source, i) => ({
+    cell_type: "code",
+    id: `c${i}`,
+    metadata: {},
+    source,
+    outputs: [],
+    execution_count: null,
+  }));
   const metadata = { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } };
   return JSON.stringify({ cells, metadata, nbformat: 4, nbformat_minor: 5 });
 }
 
-test("the notebook runner passes a good notebook and fails every kind of bad one", { timeout: 300_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-"));
-  const cases: Record<string, string[]> = {
-    "01_good": ["const n: number = 2;\nconsole.log(process.env.VAE_LAB_MODE, n * 21);"],
-    "02_compile_error": ["const s: number = 'text';"],
-    "03_throws": ["throw new Error('thrown in a cell');"],
-    "04_stderr": ["console.error('a warning on stderr');"],
-    "05_unawaited": ["Promise.reject(new Error('nobody awaited this'));", "await new Promise((r) => setTimeout(r, 300));"],
-  };
-  for (const [name, sources] of Object.entries(cases)) writeFileSync(join(dir, `${name}.ipynb`), notebook(...sources));
-  let output = "";
-  try {
-    execFileSync(process.execPath, ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--timeout", "120"], { encoding: "utf8" });
-    assert.fail("the runner should exit non-zero");
-  } catch (err) {
-    output = (err as { stdout: string }).stdout;
-  }
-  /** The runner's line for a notebook and the indented lines after it. */
-  const report = (name: string) => output.match(new RegExp(`^(PASS|FAIL) .*${name}\\.ipynb\\n( {8}.*\\n)*`, "m"))?.[0] ?? "";
-  assert.match(report("01_good"), /^PASS .*\n$/);
-  assert.match(report("02_compile_error"), /^FAIL[^]*wrote to stderr:[^]*Type 'string' is not assignable to type 'number'/);
-  assert.match(report("03_throws"), /^FAIL[^]*Error: thrown in a cell/);
-  assert.match(report("04_stderr"), /^FAIL[^]*wrote to stderr:\n {8}a warning on stderr/);
-  assert.match(report("05_unawaited"), /^FAIL[^]*unhandled promise rejection: Error: nobody awaited this/);
-  assert.match(output, /^notebooks: 1 passed, 4 failed$/m);
-});
+test(
+  "the notebook runner passes a good notebook and fails every kind of bad one",
+  { timeout: 300_000 },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-"));
+    const cases: Record<string, string[]> = {
+      "01_good": ["const n: number = 2;\nconsole.log(process.env.VAE_LAB_MODE, n * 21);"],
+      "02_compile_error": ["const s: number = 'text';"],
+      "03_throws": ["throw new Error('thrown in a cell');"],
+      "04_stderr": ["console.error('a warning on stderr');"],
+      "05_unawaited": [
+        "Promise.reject(new Error('nobody awaited this'));",
+        "await new Promise((r) => setTimeout(r, 300));",
+      ],
+    };
+    for (const [name, sources] of Object.entries(cases))
+      writeFileSync(join(dir, `${name}.ipynb`), notebook(...sources));
+    let output = "";
+    try {
+      execFileSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          resolve(__dirname, "..", "scripts", "run-notebooks.ts"),
+          "--dir",
+          dir,
+          "--timeout",
+          "120",
+        ],
+        { encoding: "utf8" },
+      );
+      assert.fail("the runner should exit non-zero");
+    } catch (err) {
+      output = (err as { stdout: string }).stdout;
+    }
+    /** The runner's line for a notebook and the indented lines after it. */
+    const report = (name: string) =>
+      output.match(new RegExp(`^(PASS|FAIL) .*${name}\\.ipynb\\n( {8}.*\\n)*`, "m"))?.[0] ?? "";
+    assert.match(report("01_good"), /^PASS .*\n$/);
+    assert.match(
+      report("02_compile_error"),
+      /^FAIL[^]*wrote to stderr:[^]*Type 'string' is not assignable to type 'number'/,
+    );
+    assert.match(report("03_throws"), /^FAIL[^]*Error: thrown in a cell/);
+    assert.match(report("04_stderr"), /^FAIL[^]*wrote to stderr:\n {8}a warning on stderr/);
+    assert.match(report("05_unawaited"), /^FAIL[^]*unhandled promise rejection: Error: nobody awaited this/);
+    assert.match(output, /^notebooks: 1 passed, 4 failed$/m);
+  },
+);

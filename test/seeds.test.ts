@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createVae, disposeModel, evaluateLoss, maskingNoise, sampleImages, selectBackend, tfSeed } from "../src";
+import {
+  createVae,
+  disposeModel,
+  evaluateLoss,
+  maskingNoise,
+  sampleImages,
+  selectBackend,
+  tfSeed,
+} from "../src";
 import * as tf from "@tensorflow/tfjs";
 import { syntheticImages } from "./library-fixtures";
 

@@ -7,7 +7,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { fusedAdamUpdate, fusedBernoulli, installWasmFixes, registerWasmBackend, selectBackend, sumOfSquares } from "../src";
+import {
+  fusedAdamUpdate,
+  fusedBernoulli,
+  installWasmFixes,
+  registerWasmBackend,
+  selectBackend,
+  sumOfSquares,
+} from "../src";
 const BUILDS = [
   ["wasm-fused-1-thread", 1],
   ["wasm-fused-2-threads", 2],
@@ -24,7 +31,10 @@ test("fused Adam rejects moments of another shape with a clear error", async () 
   const [w, g, m] = [tf.zeros([4, 3]), tf.zeros([4, 3]), tf.zeros([4, 3])];
   const v = tf.zeros([3, 4]);
   const attrs = { beta1: 0.9, c1: 0.1, beta2: 0.999, c2: 0.001, step: 1e-3, epsHat: 1e-7 };
-  assert.throws(() => fusedAdamUpdate(w, g, m, v, attrs), /VaeLabAdam: v must be float32 of w's shape \[4,3\], got float32 \[3,4\]/);
+  assert.throws(
+    () => fusedAdamUpdate(w, g, m, v, attrs),
+    /VaeLabAdam: v must be float32 of w's shape \[4,3\], got float32 \[3,4\]/,
+  );
   tf.dispose([w, g, m, v]);
 });
 
@@ -32,7 +42,12 @@ test("sumOfSquares is the float64 sum to 1e-5, NaN and Infinity included, on bot
   await builds();
   for (const backend of [...BUILDS.map(([name]) => name), "cpu"]) {
     await tf.setBackend(backend);
-    for (const [shape, seed] of [[[784, 400], 1], [[7], 2], [[5, 3], 3], [[1], 4]] as const) {
+    for (const [shape, seed] of [
+      [[784, 400], 1],
+      [[7], 2],
+      [[5, 3], 3],
+      [[1], 4],
+    ] as const) {
       const x = tf.randomNormal([...shape], 0, 1, "float32", seed);
       let exact = 0;
       for (const value of x.dataSync()) exact += value * value;
@@ -79,15 +94,27 @@ test("fused Bernoulli: softplus and sigmoid to 3e-7 relative over logits from -9
         scale += Math.abs(targets[j] * l) + softplus;
         const sigmoid = 1 / (1 + Math.exp(-l));
         // x - sigmoid(a), to float32 accuracy of its two terms
-        assert.ok(Math.abs(r[j] - (targets[j] - sigmoid)) <= 3e-7 * (targets[j] + sigmoid) + 1e-37, `${name}: residual at logit ${l}: ${r[j]} vs ${targets[j] - sigmoid}`);
+        assert.ok(
+          Math.abs(r[j] - (targets[j] - sigmoid)) <= 3e-7 * (targets[j] + sigmoid) + 1e-37,
+          `${name}: residual at logit ${l}: ${r[j]} vs ${targets[j] - sigmoid}`,
+        );
       }
       worst = Math.max(worst, Math.abs(got[row] - want) / scale);
     }
     assert.ok(worst <= 3e-7, `${name}: per-row sums off by ${worst} relative`);
     tf.tidy(() => {
-      const [nanSums, nanResidual] = fusedBernoulli(tf.tensor2d([[0.5, 0.5, 0.5, 0.5, 0.5]]), tf.tensor2d([[1, 2, 3, 4, NaN]]));
-      assert.ok(Number.isNaN(nanSums.dataSync()[0]) && Number.isNaN(nanResidual.dataSync()[4]), `${name}: NaN should propagate`);
-      assert.throws(() => fusedBernoulli(x, tf.zeros([rows, cols + 1])), /VaeLabBernoulli: x and logits must be float32 of one shape/);
+      const [nanSums, nanResidual] = fusedBernoulli(
+        tf.tensor2d([[0.5, 0.5, 0.5, 0.5, 0.5]]),
+        tf.tensor2d([[1, 2, 3, 4, NaN]]),
+      );
+      assert.ok(
+        Number.isNaN(nanSums.dataSync()[0]) && Number.isNaN(nanResidual.dataSync()[4]),
+        `${name}: NaN should propagate`,
+      );
+      assert.throws(
+        () => fusedBernoulli(x, tf.zeros([rows, cols + 1])),
+        /VaeLabBernoulli: x and logits must be float32 of one shape/,
+      );
     });
     tf.dispose([a, x, sums, residual]);
   }

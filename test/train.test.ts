@@ -35,7 +35,13 @@ test("the same seed gives identical loss curves twice; another seed gives differ
   const testSet = syntheticImages(32, 2);
   const run = async (seed: number) => {
     const model = createModel({ ...SMALL, seed });
-    const { history, optimizer } = await train(model, trainSet, { epochs: 3, batchSize: 16, seed, testSet, log: quiet });
+    const { history, optimizer } = await train(model, trainSet, {
+      epochs: 3,
+      batchSize: 16,
+      seed,
+      testSet,
+      log: quiet,
+    });
     disposeModel(model);
     optimizer.dispose();
     return history.map((r) => [r.train.loss, r.train.recon, r.train.kl, r.test!.loss]);
@@ -52,9 +58,25 @@ test("historyRows flattens the history for a DataFrame", async () => {
   await selectBackend({ backend: "cpu" });
   const model = createModel(SMALL);
   const set = syntheticImages(16, 1);
-  const { history, optimizer } = await train(model, set, { epochs: 2, batchSize: 8, testSet: set, log: quiet });
+  const { history, optimizer } = await train(model, set, {
+    epochs: 2,
+    batchSize: 8,
+    testSet: set,
+    log: quiet,
+  });
   const rows = historyRows(history);
-  assert.deepEqual(Object.keys(rows[1]), ["epoch", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl", "beta", "steps", "seconds"]);
+  assert.deepEqual(Object.keys(rows[1]), [
+    "epoch",
+    "train_loss",
+    "train_recon",
+    "train_kl",
+    "test_loss",
+    "test_recon",
+    "test_kl",
+    "beta",
+    "steps",
+    "seconds",
+  ]);
   assert.equal(rows[1].test_kl, history[1].test!.kl);
   assert.equal(rows[0].train_loss, history[0].train.loss);
   disposeModel(model);
@@ -65,10 +87,26 @@ test("training and evaluation leak no tensors (VAE, AE, DAE with each noise, dyn
   await selectBackend({ backend: "cpu" });
   const trainSet = syntheticImages(40, 1);
   const before = tf.memory().numTensors;
-  for (const [kind, noise] of [["vae", undefined], ["ae", undefined], ["dae", gaussianNoise(0.3)], ["dae", maskingNoise(0.3)], ["dae", saltAndPepperNoise(0.2)]] as const) {
+  for (const [kind, noise] of [
+    ["vae", undefined],
+    ["ae", undefined],
+    ["dae", gaussianNoise(0.3)],
+    ["dae", maskingNoise(0.3)],
+    ["dae", saltAndPepperNoise(0.2)],
+  ] as const) {
     const model = createModel({ ...SMALL, kind });
-    const { history, optimizer } = await train(model, trainSet, { epochs: 2, batchSize: 16, testSet: trainSet, noise, binarization: "dynamic", log: quiet });
-    assert.ok(history.every((r) => Number.isFinite(r.train.loss) && Number.isFinite(r.test!.loss)), `${kind}: ${JSON.stringify(history)}`);
+    const { history, optimizer } = await train(model, trainSet, {
+      epochs: 2,
+      batchSize: 16,
+      testSet: trainSet,
+      noise,
+      binarization: "dynamic",
+      log: quiet,
+    });
+    assert.ok(
+      history.every((r) => Number.isFinite(r.train.loss) && Number.isFinite(r.test!.loss)),
+      `${kind}: ${JSON.stringify(history)}`,
+    );
     if (kind !== "vae") assert.equal(history[1].train.kl, 0);
     evaluateLoss(model, trainSet);
     disposeModel(model);
@@ -90,10 +128,19 @@ test("a reader's reconLoss, klTerm and beta schedule are what training minimises
     beta: linearWarmup(3, 0.5),
     log: quiet,
   });
-  assert.deepEqual(history.map((r) => [r.train.recon, r.train.kl]), [[7, 3], [7, 3]]);
+  assert.deepEqual(
+    history.map((r) => [r.train.recon, r.train.kl]),
+    [
+      [7, 3],
+      [7, 3],
+    ],
+  );
   // steps 0, 1 (epoch 1) and 2, 3 (epoch 2): beta = 0.5 * min(1, step / 3).
   const betas = [0, 1, 2, 3].map((s) => 0.5 * Math.min(1, s / 3));
-  assert.ok(Math.abs(history[0].train.loss - (7 + 3 * (betas[0] + betas[1]) / 2)) < 1e-5, JSON.stringify(history[0]));
+  assert.ok(
+    Math.abs(history[0].train.loss - (7 + (3 * (betas[0] + betas[1])) / 2)) < 1e-5,
+    JSON.stringify(history[0]),
+  );
   assert.equal(history[1].beta, 0.5);
   disposeModel(model);
   optimizer.dispose();
@@ -108,7 +155,8 @@ test("NaN stops training with a clear error naming epoch and step, keeping the w
     epochs: 3,
     batchSize: 16,
     // The third step (epoch 2, step 1) produces NaN, as a bad formula would.
-    reconLoss: (x, output) => tf.mul(tf.sum(tf.square(tf.sub(x, tf.sigmoid(output))), 1), ++calls === 3 ? NaN : 1),
+    reconLoss: (x, output) =>
+      tf.mul(tf.sum(tf.square(tf.sub(x, tf.sigmoid(output))), 1), ++calls === 3 ? NaN : 1),
     onEpochEnd: () => {
       snapshot = weightsOf(model);
     },
@@ -137,9 +185,18 @@ test("an aborted signal or shouldStop ends training after the current epoch, kee
   });
   assert.equal(result.history.length, 2);
   assert.equal(result.stopped, true);
-  assert.ok(lines.some((l) => /^epoch 1\/5 {2}step 2\/2 {2}loss/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /^epoch 1\/5 {2}step 2\/2 {2}loss/.test(l)),
+    lines.join("\n"),
+  );
   assert.ok(lines.some((l) => /stopped after epoch 2/.test(l)));
-  const more = await train(model, syntheticImages(32, 1), { epochs: 5, batchSize: 16, optimizer: result.optimizer, shouldStop: (r) => r.epoch === 1, log: quiet });
+  const more = await train(model, syntheticImages(32, 1), {
+    epochs: 5,
+    batchSize: 16,
+    optimizer: result.optimizer,
+    shouldStop: (r) => r.epoch === 1,
+    log: quiet,
+  });
   assert.equal(more.history.length, 1);
   disposeModel(model);
   result.optimizer.dispose();
@@ -159,7 +216,10 @@ test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, dis
   x.dispose();
   // A batch kept past the next draw of batches() is disposed: say so instead of failing deep in tfjs.
   const [first] = [...batches(syntheticImages(8), 4)];
-  assert.throws(() => trainStep(model, optimizer, first.x), /batch tensor was disposed before use.*tf\.clone/);
+  assert.throws(
+    () => trainStep(model, optimizer, first.x),
+    /batch tensor was disposed before use.*tf\.clone/,
+  );
   assert.throws(() => createModel({ ...SMALL, latentDim: 0 }), /latentDim must be a positive integer/);
   assert.throws(() => createModel({ ...SMALL, arch: "conv", inputShape: [6, 6, 1] }), /multiples of 4/);
   disposeModel(model);
@@ -168,7 +228,14 @@ test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, dis
 
 test("a small conv VAE trains on the cpu backend", async () => {
   await selectBackend({ backend: "cpu" });
-  const model = createModel({ arch: "conv", inputShape: [8, 8, 1], filters: [4, 8], hidden: [16], latentDim: 2, seed: 1 });
+  const model = createModel({
+    arch: "conv",
+    inputShape: [8, 8, 1],
+    filters: [4, 8],
+    hidden: [16],
+    latentDim: 2,
+    seed: 1,
+  });
   const set = syntheticImages(16, 1, 8, 8);
   const { history, optimizer } = await train(model, set, { epochs: 2, batchSize: 8, log: quiet });
   assert.ok(history[1].train.loss < history[0].train.loss, JSON.stringify(history));
@@ -177,8 +244,10 @@ test("a small conv VAE trains on the cpu backend", async () => {
 });
 
 test("beta schedules: linear warm-up and cyclical annealing", () => {
-  const at = (schedule: (p: { step: number; epoch: number; stepsPerEpoch: number }) => number, steps: number[]) =>
-    steps.map((step) => schedule({ step, epoch: 1, stepsPerEpoch: 10 }));
+  const at = (
+    schedule: (p: { step: number; epoch: number; stepsPerEpoch: number }) => number,
+    steps: number[],
+  ) => steps.map((step) => schedule({ step, epoch: 1, stepsPerEpoch: 10 }));
   assert.deepEqual(at(linearWarmup(4, 2), [0, 1, 2, 4, 100]), [0, 0.5, 1, 2, 2]);
   assert.deepEqual(at(cyclicalBeta(10, 1, 0.5), [0, 2, 5, 9, 10, 12]), [0, 0.4, 1, 1, 0, 0.4]);
 });

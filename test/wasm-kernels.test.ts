@@ -31,7 +31,19 @@ async function runOn(backend: "cpu" | "wasm", inputs: Inputs, f: Computation): P
   await selectBackend({ backend });
   if (backend === "wasm") installWasmFixes({ force: true }); // even when the environment says VAE_LAB_WASM_FIXES=0
   const before = tf.memory().numTensors;
-  const outs = tf.tidy(() => f(...inputs.map(({ shape, seed }) => tf.tensor(randomArray(shape.reduce((p, d) => p * d, 1), seed), shape))));
+  const outs = tf.tidy(() =>
+    f(
+      ...inputs.map(({ shape, seed }) =>
+        tf.tensor(
+          randomArray(
+            shape.reduce((p, d) => p * d, 1),
+            seed,
+          ),
+          shape,
+        ),
+      ),
+    ),
+  );
   const values = outs.map((t) => t.dataSync() as Float32Array);
   tf.dispose(outs);
   assert.equal(tf.memory().numTensors, before, `${backend}: the computation leaked tensors`);
@@ -52,7 +64,10 @@ async function assertMatchesCpu(label: string, inputs: Inputs, f: Computation): 
       scale = Math.max(scale, Math.abs(want[j]));
       worst = Math.max(worst, Math.abs(got[j] - want[j]));
     }
-    assert.ok(worst <= 2e-5 * scale, `${label}, output ${i}: wasm differs from cpu by ${worst} (scale ${scale})`);
+    assert.ok(
+      worst <= 2e-5 * scale,
+      `${label}, output ${i}: wasm differs from cpu by ${worst} (scale ${scale})`,
+    );
   });
 }
 
@@ -77,7 +92,10 @@ test("selecting wasm installs the fixes; uninstall restores the shipped kernels"
   uninstallWasmFixes();
   assert.equal(wasmFixesInstalled(), false);
   assert.notEqual(tf.getKernel("BatchMatMul", "wasm").kernelFunc, fixed);
-  assert.equal(tf.getKernelsForBackend("wasm").some((k) => k.kernelName === "Conv2DBackpropFilter"), false);
+  assert.equal(
+    tf.getKernelsForBackend("wasm").some((k) => k.kernelName === "Conv2DBackpropFilter"),
+    false,
+  );
   installWasmFixes({ force: true });
   assert.ok(wasmFixesInstalled());
 });
@@ -101,35 +119,84 @@ test("VAE_LAB_WASM_FIXES=0 leaves the backend as shipped", async () => {
   installWasmFixes({ force: true });
 });
 
-for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+for (const [transposeA, transposeB] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+]) {
   test(`BatchMatMul transposeA=${transposeA} transposeB=${transposeB}: values and gradients match cpu`, async () => {
     // [m, k, n] triples: odd sizes, the reference layer shape, a wide-k and a single-row case.
-    for (const [m, k, n] of [[7, 13, 5], [128, 784, 40], [3, 257, 31], [1, 9, 17]]) {
+    for (const [m, k, n] of [
+      [7, 13, 5],
+      [128, 784, 40],
+      [3, 257, 31],
+      [1, 9, 17],
+    ]) {
       const aShape = transposeA ? [k, m] : [m, k];
       const bShape = transposeB ? [n, k] : [k, n];
       const product = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, transposeA, transposeB);
       const f = withGradients(product);
-      await assertMatchesCpu(`${m}x${k}x${n}`, [{ shape: aShape, seed: m }, { shape: bShape, seed: n }], f);
-      await assertMatchesCpu(`3 x ${m}x${k}x${n}`, [{ shape: [3, ...aShape], seed: 1 }, { shape: [3, ...bShape], seed: 2 }], f);
+      await assertMatchesCpu(
+        `${m}x${k}x${n}`,
+        [
+          { shape: aShape, seed: m },
+          { shape: bShape, seed: n },
+        ],
+        f,
+      );
+      await assertMatchesCpu(
+        `3 x ${m}x${k}x${n}`,
+        [
+          { shape: [3, ...aShape], seed: 1 },
+          { shape: [3, ...bShape], seed: 2 },
+        ],
+        f,
+      );
       // A batch of 1 broadcast against 3: values only (tfjs's BatchMatMul gradient rejects broadcasting on every backend).
-      const bcast = [{ shape: [1, ...aShape], seed: 3 }, { shape: [3, ...bShape], seed: 4 }];
+      const bcast = [
+        { shape: [1, ...aShape], seed: 3 },
+        { shape: [3, ...bShape], seed: 4 },
+      ];
       await assertMatchesCpu(`bcast ${m}x${k}x${n}`, bcast, (a, b) => [product(a, b)]);
     }
   });
 }
 
 test("_FusedMatMul with bias and activations: values and gradients match cpu", async () => {
-  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
     for (const activation of ["linear", "relu", "sigmoid", "elu"] as const) {
-      for (const [m, k, n] of [[128, 400, 784], [5, 11, 3]]) {
+      for (const [m, k, n] of [
+        [128, 400, 784],
+        [5, 11, 3],
+      ]) {
         const aShape = transposeA ? [k, m] : [m, k];
         const bShape = transposeB ? [n, k] : [k, n];
-        const inputs = [{ shape: aShape, seed: 5 }, { shape: bShape, seed: 6 }, { shape: [n], seed: 7 }];
+        const inputs = [
+          { shape: aShape, seed: 5 },
+          { shape: bShape, seed: 6 },
+          { shape: [n], seed: 7 },
+        ];
         const fused = (a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor) =>
-          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, transposeA, transposeB, activation });
+          tf.fused.matMul({
+            a: a as tf.Tensor2D,
+            b: b as tf.Tensor2D,
+            bias,
+            transposeA,
+            transposeB,
+            activation,
+          });
         const label = `${activation} tA=${transposeA} tB=${transposeB} ${m}x${k}x${n}`;
         // tfjs differentiates fused products only for linear and relu.
-        const f = activation === "linear" || activation === "relu" ? withGradients(fused) : (...xs: tf.Tensor[]) => [fused(xs[0], xs[1], xs[2])];
+        const f =
+          activation === "linear" || activation === "relu"
+            ? withGradients(fused)
+            : (...xs: tf.Tensor[]) => [fused(xs[0], xs[1], xs[2])];
         await assertMatchesCpu(`${label} +bias`, inputs, f);
         await assertMatchesCpu(`${label} no bias`, inputs.slice(0, 2), f);
       }
@@ -139,13 +206,65 @@ test("_FusedMatMul with bias and activations: values and gradients match cpu", a
 
 test("Transpose equals cpu bit for bit: last two axes (the SIMD kernel: odd sizes, partial bands of 16 rows, batches, int32, NaN) and other perms", async () => {
   const cases: [number[], number[]][] = [
-    [[128, 784], [1, 0]], [[7, 13], [1, 0]], [[4, 4], [1, 0]], [[1, 1], [1, 0]], [[5, 3], [1, 0]], [[1, 128, 400], [0, 2, 1]],
-    [[3, 9, 6], [0, 2, 1]], [[37, 21], [1, 0]], [[2, 50, 9], [0, 2, 1]], [[2, 3, 5, 7], [0, 1, 3, 2]], [[2, 3, 4], [2, 0, 1]], [[2, 3, 4], [1, 0, 2]], [[0, 4], [1, 0]],
+    [
+      [128, 784],
+      [1, 0],
+    ],
+    [
+      [7, 13],
+      [1, 0],
+    ],
+    [
+      [4, 4],
+      [1, 0],
+    ],
+    [
+      [1, 1],
+      [1, 0],
+    ],
+    [
+      [5, 3],
+      [1, 0],
+    ],
+    [
+      [1, 128, 400],
+      [0, 2, 1],
+    ],
+    [
+      [3, 9, 6],
+      [0, 2, 1],
+    ],
+    [
+      [37, 21],
+      [1, 0],
+    ],
+    [
+      [2, 50, 9],
+      [0, 2, 1],
+    ],
+    [
+      [2, 3, 5, 7],
+      [0, 1, 3, 2],
+    ],
+    [
+      [2, 3, 4],
+      [2, 0, 1],
+    ],
+    [
+      [2, 3, 4],
+      [1, 0, 2],
+    ],
+    [
+      [0, 4],
+      [1, 0],
+    ],
   ];
   for (const [shape, perm] of cases) {
     for (const dtype of ["float32", "int32"] as const) {
       const size = shape.reduce((p, d) => p * d, 1);
-      const values = randomArray(size, size).map((v, i) => (i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v));
+      const values = randomArray(size, size).map((v, i) =>
+        i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v,
+      );
       const results: { shape: number[]; values: number[] }[] = [];
       for (const backend of ["cpu", "wasm"] as const) {
         await selectBackend({ backend });
@@ -163,13 +282,33 @@ test("Sum matches cpu in values and shape: leading axes (column sums, bias gradi
   // Leading axes take the column-sum kernel (odd column counts run its scalar tail); the last
   // three cases (inner axis, all axes, an axis in the middle) must still run as shipped.
   const cases: [number[], number | number[]][] = [
-    [[128, 784], 0], [[1, 128, 784], [0, 1]], [[3, 5, 7], [1, 0]], [[7, 3], -2], [[9, 1], 0], [[1, 5], 0],
-    [[4, 6], 1], [[4, 6], [0, 1]], [[2, 3, 4], 1],
+    [[128, 784], 0],
+    [
+      [1, 128, 784],
+      [0, 1],
+    ],
+    [
+      [3, 5, 7],
+      [1, 0],
+    ],
+    [[7, 3], -2],
+    [[9, 1], 0],
+    [[1, 5], 0],
+    [[4, 6], 1],
+    [
+      [4, 6],
+      [0, 1],
+    ],
+    [[2, 3, 4], 1],
   ];
   for (const [shape, axis] of cases) {
     for (const keepDims of [false, true]) {
       const label = `sum [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`;
-      await assertMatchesCpu(label, [{ shape, seed: shape.length }], withGradients((x) => tf.sum(x, axis, keepDims)));
+      await assertMatchesCpu(
+        label,
+        [{ shape, seed: shape.length }],
+        withGradients((x) => tf.sum(x, axis, keepDims)),
+      );
       const shapes = [];
       for (const backend of ["cpu", "wasm"] as const) {
         await selectBackend({ backend });
@@ -182,13 +321,23 @@ test("Sum matches cpu in values and shape: leading axes (column sums, bias gradi
 
 test("conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: strides 1 and 2, same and valid, odd sizes", async () => {
   // [batch, height, width, inChannels, outChannels, filter size]
-  for (const [batch, h, w, inC, outC, size] of [[2, 7, 9, 1, 4, 3], [3, 8, 8, 3, 8, 3], [1, 13, 11, 8, 5, 5], [4, 5, 5, 16, 2, 1]]) {
+  for (const [batch, h, w, inC, outC, size] of [
+    [2, 7, 9, 1, 4, 3],
+    [3, 8, 8, 3, 8, 3],
+    [1, 13, 11, 8, 5, 5],
+    [4, 5, 5, 16, 2, 1],
+  ]) {
     for (const strides of [1, 2] as const) {
       for (const pad of ["same", "valid"] as const) {
-        const f = withGradients((x, filter) => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad));
+        const f = withGradients((x, filter) =>
+          tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad),
+        );
         await assertMatchesCpu(
           `conv2d ${batch}x${h}x${w}x${inC}->${outC} k${size} s${strides} ${pad}`,
-          [{ shape: [batch, h, w, inC], seed: h }, { shape: [size, size, inC, outC], seed: w }],
+          [
+            { shape: [batch, h, w, inC], seed: h },
+            { shape: [size, size, inC, outC], seed: w },
+          ],
           f,
         );
       }
@@ -198,12 +347,21 @@ test("conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: st
 
 test("conv2dTranspose (Conv2DBackpropInput forward; both backprop kernels backward) matches cpu", async () => {
   // [batch, height, width, inChannels, outChannels, filter size, stride]: the decoder's upsampling shapes.
-  for (const [batch, h, w, inC, outC, size, stride] of [[2, 7, 7, 8, 4, 3, 2], [3, 5, 6, 3, 1, 3, 1], [1, 4, 4, 2, 3, 4, 2]]) {
+  for (const [batch, h, w, inC, outC, size, stride] of [
+    [2, 7, 7, 8, 4, 3, 2],
+    [3, 5, 6, 3, 1, 3, 1],
+    [1, 4, 4, 2, 3, 4, 2],
+  ]) {
     const outShape: [number, number, number, number] = [batch, h * stride, w * stride, outC];
-    const f = withGradients((x, filter) => tf.conv2dTranspose(x as tf.Tensor4D, filter as tf.Tensor4D, outShape, stride, "same"));
+    const f = withGradients((x, filter) =>
+      tf.conv2dTranspose(x as tf.Tensor4D, filter as tf.Tensor4D, outShape, stride, "same"),
+    );
     await assertMatchesCpu(
       `conv2dTranspose ${batch}x${h}x${w}x${inC}->${outC} k${size} s${stride}`,
-      [{ shape: [batch, h, w, inC], seed: 11 }, { shape: [size, size, outC, inC], seed: 12 }],
+      [
+        { shape: [batch, h, w, inC], seed: 11 },
+        { shape: [size, size, outC, inC], seed: 12 },
+      ],
       f,
     );
   }
@@ -227,8 +385,13 @@ test("the fixed kernels free their temporaries in the wasm backend", async () =>
   const filter = tf.tensor(randomArray(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
   const dataIds = backend.numDataIds();
   tf.tidy(() => {
-    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, filter]);
-    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b, true, true)))([filter.reshape([27, 4]), x.reshape([9, 24]).slice([0, 0], [4, 27])]);
+    tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")),
+    )([x, filter]);
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b, true, true)))([
+      filter.reshape([27, 4]),
+      x.reshape([9, 24]).slice([0, 0], [4, 27]),
+    ]);
   });
   assert.equal(backend.numDataIds(), dataIds);
   tf.dispose([x, filter]);

@@ -29,7 +29,10 @@ test("VAE_LAB_WASM_THREADS sets the thread count; bad values are clear errors", 
     assert.equal(wasmThreadsWanted(), 3);
     for (const bad of ["0", "9", "two", "1.5"]) {
       process.env[WASM_THREADS_ENV] = bad;
-      assert.throws(() => wasmThreadsWanted(), /VAE_LAB_WASM_THREADS=".*" is not a thread count: set a whole number from 1 to 8/);
+      assert.throws(
+        () => wasmThreadsWanted(),
+        /VAE_LAB_WASM_THREADS=".*" is not a thread count: set a whole number from 1 to 8/,
+      );
     }
     delete process.env[WASM_THREADS_ENV];
     assert.ok(wasmThreadsWanted() >= 1 && wasmThreadsWanted() <= 4);
@@ -67,7 +70,9 @@ test("2 threads train to the same losses as 1 thread, and the report says how ma
   assert.deepEqual(wasmThreads("wasm-1-thread"), { threads: 1 });
   assert.deepEqual(wasmThreads("wasm-2-threads"), { threads: 2 });
   assert.ok(single[3] < single[0], `training should lower the loss: ${single}`);
-  single.forEach((loss, i) => assert.ok(Math.abs(threaded[i] - loss) <= 1e-6 * Math.abs(loss), `step ${i}: ${threaded[i]} vs ${loss}`));
+  single.forEach((loss, i) =>
+    assert.ok(Math.abs(threaded[i] - loss) <= 1e-6 * Math.abs(loss), `step ${i}: ${threaded[i]} vs ${loss}`),
+  );
   // A backend that has started keeps its threads: registering again changes nothing.
   assert.equal(registerWasmBackend(1, "wasm-2-threads"), false);
   await selectBackend({ backend: "wasm" });
@@ -78,6 +83,9 @@ test("starting a wasm build leaves Node's own reporting of uncaught errors in pl
   const before = events.map((event) => (process as NodeJS.EventEmitter).listeners(event).length);
   registerWasmBackend(2, "wasm-listeners");
   await tf.setBackend("wasm-listeners");
-  assert.deepEqual(events.map((event) => (process as NodeJS.EventEmitter).listeners(event).length), before);
+  assert.deepEqual(
+    events.map((event) => (process as NodeJS.EventEmitter).listeners(event).length),
+    before,
+  );
   await selectBackend({ backend: "wasm" });
 });

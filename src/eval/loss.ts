@@ -68,7 +68,9 @@ export function iwaeNll(model: Model, set: ImageSet, options: IwaeNllOptions): n
   let sum = 0;
   let done = 0;
   for (const { x } of batches(set, batchSize)) {
-    const total = tf.tidy(() => tf.sum(iwaeBound(model, x, options.k, { seed: seed + done * options.k, maxRows })));
+    const total = tf.tidy(() =>
+      tf.sum(iwaeBound(model, x, options.k, { seed: seed + done * options.k, maxRows })),
+    );
     sum -= total.dataSync()[0];
     total.dispose();
     done += x.shape[0];
@@ -88,7 +90,9 @@ export function anomalyScores(model: Model, set: ImageSet, options: EvalOptions 
   let row = 0;
   for (const { x } of batches(set, options.batchSize ?? 1000)) {
     const s = tf.tidy(() =>
-      model.config.kind === "vae" ? tf.neg(elbo(model, x, (options.seed ?? 0) + row).elbo) : negLogLikelihood(x, decode(model, encode(model, x).mu), model),
+      model.config.kind === "vae"
+        ? tf.neg(elbo(model, x, (options.seed ?? 0) + row).elbo)
+        : negLogLikelihood(x, decode(model, encode(model, x).mu), model),
     );
     scores.set(s.dataSync(), row);
     s.dispose();

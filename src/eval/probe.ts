@@ -52,16 +52,25 @@ export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options
   const classes = options.classes ?? Math.max(...trainCodes.labels) + 1;
   const optimizer = tf.train.adam(options.learningRate ?? 0.05);
   // tidy disposes the initial values; variables outlive it.
-  const w = tf.tidy(() => tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", tfSeed(options.seed ?? 0))));
+  const w = tf.tidy(() =>
+    tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", tfSeed(options.seed ?? 0))),
+  );
   const b = tf.tidy(() => tf.variable(tf.zeros([classes])));
   try {
-    const { mean, variance } = tf.tidy(() => tf.moments(tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]), 0));
+    const { mean, variance } = tf.tidy(() =>
+      tf.moments(tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]), 0),
+    );
     const std = tf.tidy(() => tf.sqrt(tf.add(variance, 1e-8)));
-    const standardise = (c: Codes) => tf.tidy(() => tf.div(tf.sub(tf.tensor2d(c.values, [c.n, c.dim]), mean), std));
+    const standardise = (c: Codes) =>
+      tf.tidy(() => tf.div(tf.sub(tf.tensor2d(c.values, [c.n, c.dim]), mean), std));
     const x = standardise(trainCodes);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(trainCodes.labels, "int32"), classes));
     for (let step = 0; step < (options.steps ?? 300); step++) {
-      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar, false, [w, b]);
+      optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar,
+        false,
+        [w, b],
+      );
     }
     const xTest = standardise(testCodes);
     const predicted = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xTest, w), b), 1));
@@ -80,15 +89,21 @@ export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options
  */
 export function knnAccuracy(trainCodes: Codes, testCodes: Codes, k = 5, chunk = 256): number {
   checkCodes(trainCodes, testCodes);
-  if (!(Number.isInteger(k) && k >= 1 && k <= trainCodes.n)) throw new Error(`k must be an integer in 1..${trainCodes.n}, got ${k}.`);
+  if (!(Number.isInteger(k) && k >= 1 && k <= trainCodes.n))
+    throw new Error(`k must be an integer in 1..${trainCodes.n}, got ${k}.`);
   const train = tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]);
   const trainSq = tf.tidy(() => tf.sum(tf.square(train), 1));
   let correct = 0;
   for (let start = 0; start < testCodes.n; start += chunk) {
     const rows = Math.min(chunk, testCodes.n - start);
-    const query = tf.tensor2d(testCodes.values.subarray(start * testCodes.dim, (start + rows) * testCodes.dim), [rows, testCodes.dim]);
+    const query = tf.tensor2d(
+      testCodes.values.subarray(start * testCodes.dim, (start + rows) * testCodes.dim),
+      [rows, testCodes.dim],
+    );
     // |q - t|^2 = |q|^2 - 2 q.t + |t|^2; |q|^2 is the same for every t, so it can be left out.
-    const nearest = tf.tidy(() => tf.topk(tf.neg(tf.sub(trainSq, tf.mul(2, tf.matMul(query, train, false, true)))), k).indices);
+    const nearest = tf.tidy(
+      () => tf.topk(tf.neg(tf.sub(trainSq, tf.mul(2, tf.matMul(query, train, false, true)))), k).indices,
+    );
     const indices = nearest.dataSync();
     tf.dispose([query, nearest]);
     for (let r = 0; r < rows; r++) {
@@ -119,6 +134,10 @@ function fractionEqual(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function checkCodes(trainCodes: Codes, testCodes: Codes): void {
-  if (trainCodes.n === 0 || testCodes.n === 0) throw new Error("Probes need non-empty training and test codes.");
-  if (trainCodes.dim !== testCodes.dim) throw new Error(`Training codes have ${trainCodes.dim} dimensions but test codes ${testCodes.dim}: encode both with the same model.`);
+  if (trainCodes.n === 0 || testCodes.n === 0)
+    throw new Error("Probes need non-empty training and test codes.");
+  if (trainCodes.dim !== testCodes.dim)
+    throw new Error(
+      `Training codes have ${trainCodes.dim} dimensions but test codes ${testCodes.dim}: encode both with the same model.`,
+    );
 }

@@ -47,7 +47,11 @@ function sumErrors(errors: tf.Tensor2D): number[] {
 }
 
 /** BCE, MSE and PSNR of the model's reconstructions of `set` (from noisy inputs when `noise` is given). */
-export function reconstructionErrors(model: Model, set: ImageSet, options: ReconstructionEvalOptions = {}): ReconstructionErrors {
+export function reconstructionErrors(
+  model: Model,
+  set: ImageSet,
+  options: ReconstructionEvalOptions = {},
+): ReconstructionErrors {
   checkImageSet(set, "evaluation set");
   const totals = [0, 0, 0];
   let i = 0;
@@ -63,7 +67,12 @@ export function reconstructionErrors(model: Model, set: ImageSet, options: Recon
 }
 
 /** PSNR of the corrupted inputs (`noisy`) and of the model's reconstructions from them (`denoised`), dB. */
-export function denoisingPsnr(model: Model, set: ImageSet, noise: NoiseFn, options: Omit<ReconstructionEvalOptions, "noise"> = {}): { noisy: number; denoised: number } {
+export function denoisingPsnr(
+  model: Model,
+  set: ImageSet,
+  noise: NoiseFn,
+  options: Omit<ReconstructionEvalOptions, "noise"> = {},
+): { noisy: number; denoised: number } {
   checkImageSet(set, "evaluation set");
   let noisy = 0;
   let i = 0;

@@ -25,6 +25,7 @@ export function rocAuc(scores: ArrayLike<number>, isAnomaly: ArrayLike<boolean |
     start = end + 1;
   }
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) throw new Error("rocAuc needs at least one anomaly and one normal example.");
+  if (positives === 0 || negatives === 0)
+    throw new Error("rocAuc needs at least one anomaly and one normal example.");
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }

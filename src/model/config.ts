@@ -66,20 +66,33 @@ export function modelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
   const fail = (msg: string) => {
     throw new Error(`Invalid model config: ${msg}`);
   };
-  if (!["ae", "dae", "vae"].includes(config.kind)) fail(`kind ${JSON.stringify(config.kind)} is not one of ae, dae, vae.`);
-  if (!["mlp", "conv"].includes(config.arch)) fail(`arch ${JSON.stringify(config.arch)} is not one of mlp, conv.`);
-  if (!["bernoulli", "gaussian"].includes(config.likelihood)) fail(`likelihood ${JSON.stringify(config.likelihood)} is not bernoulli or gaussian.`);
+  if (!["ae", "dae", "vae"].includes(config.kind))
+    fail(`kind ${JSON.stringify(config.kind)} is not one of ae, dae, vae.`);
+  if (!["mlp", "conv"].includes(config.arch))
+    fail(`arch ${JSON.stringify(config.arch)} is not one of mlp, conv.`);
+  if (!["bernoulli", "gaussian"].includes(config.likelihood))
+    fail(`likelihood ${JSON.stringify(config.likelihood)} is not bernoulli or gaussian.`);
   const [rows, cols, channels] = config.inputShape ?? [];
-  if (![rows, cols, channels].every((v) => Number.isInteger(v) && v > 0)) fail(`inputShape must be three positive integers [rows, cols, channels], got ${JSON.stringify(config.inputShape)}.`);
-  if (!(Number.isInteger(config.latentDim) && config.latentDim > 0)) fail(`latentDim must be a positive integer, got ${config.latentDim}.`);
-  if (!config.hidden.every((h) => Number.isInteger(h) && h > 0)) fail(`hidden must be positive integers, got ${JSON.stringify(config.hidden)}.`);
+  if (![rows, cols, channels].every((v) => Number.isInteger(v) && v > 0))
+    fail(
+      `inputShape must be three positive integers [rows, cols, channels], got ${JSON.stringify(config.inputShape)}.`,
+    );
+  if (!(Number.isInteger(config.latentDim) && config.latentDim > 0))
+    fail(`latentDim must be a positive integer, got ${config.latentDim}.`);
+  if (!config.hidden.every((h) => Number.isInteger(h) && h > 0))
+    fail(`hidden must be positive integers, got ${JSON.stringify(config.hidden)}.`);
   if (config.arch === "conv") {
-    if (config.filters.length === 0 || !config.filters.every((f) => Number.isInteger(f) && f > 0)) fail(`filters must be positive integers, got ${JSON.stringify(config.filters)}.`);
+    if (config.filters.length === 0 || !config.filters.every((f) => Number.isInteger(f) && f > 0))
+      fail(`filters must be positive integers, got ${JSON.stringify(config.filters)}.`);
     const stride = 2 ** config.filters.length;
-    if (rows % stride !== 0 || cols % stride !== 0) fail(`the conv net halves the image ${config.filters.length} times, so rows and cols must be multiples of ${stride} (got ${rows}x${cols}); use fewer filters or arch "mlp".`);
+    if (rows % stride !== 0 || cols % stride !== 0)
+      fail(
+        `the conv net halves the image ${config.filters.length} times, so rows and cols must be multiples of ${stride} (got ${rows}x${cols}); use fewer filters or arch "mlp".`,
+      );
   }
   if (!(config.sigma > 0)) fail(`sigma must be positive, got ${config.sigma}.`);
-  if (config.noise && !(config.noise.level >= 0)) fail(`noise level must be >= 0, got ${config.noise.level}.`);
+  if (config.noise && !(config.noise.level >= 0))
+    fail(`noise level must be >= 0, got ${config.noise.level}.`);
   if (!Number.isFinite(config.seed)) fail(`seed must be a number, got ${config.seed}.`);
   return config;
 }

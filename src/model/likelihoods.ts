@@ -22,7 +22,9 @@ export function softplus(a: tf.Tensor): tf.Tensor {
  */
 export function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
   if (!tf.util.arraysEqual(x.shape, logits.shape)) {
-    throw new Error(`bernoulliLogLikelihood needs x and logits of one shape, got [${x.shape}] and [${logits.shape}]: tile or slice x to match.`);
+    throw new Error(
+      `bernoulliLogLikelihood needs x and logits of one shape, got [${x.shape}] and [${logits.shape}]: tile or slice x to match.`,
+    );
   }
   return bernoulliWithGradient(x, logits) as tf.Tensor1D;
 }
@@ -39,7 +41,9 @@ const bernoulliWithGradient = tf.customGrad((...args) => {
   // The fused kernel gives x - sigmoid(logits) along with the value; elsewhere it is computed only
   // if a gradient is asked for, so that evaluation does not pay for it.
   const fused = fusedBernoulliAvailable(x, logits);
-  const [value, residual] = fused ? fusedBernoulli(x, logits) : [tf.sum(tf.sub(tf.mul(x, logits), softplus(logits)), 1), x];
+  const [value, residual] = fused
+    ? fusedBernoulli(x, logits)
+    : [tf.sum(tf.sub(tf.mul(x, logits), softplus(logits)), 1), x];
   save([residual, logits]);
   const gradFunc = (dy: tf.Tensor, [r, ls]: tf.Tensor[]) => {
     const perImage = tf.expandDims(dy, 1);
@@ -52,7 +56,11 @@ const bernoulliWithGradient = tf.customGrad((...args) => {
  * log N(x | mean, sigma^2 I) with sigma = exp(logSigma) (a number or a scalar/broadcastable tensor):
  * sum over pixels of -(x - mean)^2 / (2 sigma^2) - logSigma - log(2 pi) / 2.
  */
-export function gaussianLogLikelihood(x: tf.Tensor2D, mean: tf.Tensor2D, logSigma: number | tf.Tensor): tf.Tensor1D {
+export function gaussianLogLikelihood(
+  x: tf.Tensor2D,
+  mean: tf.Tensor2D,
+  logSigma: number | tf.Tensor,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const logS = typeof logSigma === "number" ? tf.scalar(logSigma) : logSigma;
     const z = tf.mul(tf.sub(x, mean), tf.exp(tf.neg(logS)));

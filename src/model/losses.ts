@@ -59,7 +59,9 @@ export function freeBits(lambda: number): KlTerm {
 
 /** The input the encoder sees: `x` corrupted by the given or configured noise, else `x` itself. */
 function encoderInput(model: Model, x: tf.Tensor2D, options: LossOptions): tf.Tensor2D {
-  const noise = options.noise ?? (model.config.kind === "dae" && model.config.noise ? noiseFunction(model.config.noise) : undefined);
+  const noise =
+    options.noise ??
+    (model.config.kind === "dae" && model.config.noise ? noiseFunction(model.config.noise) : undefined);
   return noise ? noise(x, noiseSeed(options.seed)) : x;
 }
 
@@ -105,7 +107,11 @@ export function elbo(model: Model, x: tf.Tensor2D, seed?: number): ElboParts {
   checkBatch(model, x);
   return tf.tidy(() => {
     const { mu, logVar } = encode(model, x) as Required<ReturnType<typeof encode>>;
-    const z = reparameterize(mu, logVar, tf.randomNormal(mu.shape, 0, 1, "float32", tfSeed(seed)) as tf.Tensor2D);
+    const z = reparameterize(
+      mu,
+      logVar,
+      tf.randomNormal(mu.shape, 0, 1, "float32", tfSeed(seed)) as tf.Tensor2D,
+    );
     const recon = negLogLikelihood(x, decode(model, z), model);
     const kl = klStandardNormal(mu, logVar);
     return { elbo: tf.neg(tf.add(recon, kl)) as tf.Tensor1D, recon, kl };
@@ -128,7 +134,8 @@ export interface IwaeOptions {
 export function iwaeBound(model: Model, x: tf.Tensor2D, k: number, options: IwaeOptions = {}): tf.Tensor1D {
   requireVae(model, "iwaeBound");
   checkBatch(model, x);
-  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`k must be a positive integer (number of importance samples), got ${k}.`);
+  if (!(Number.isInteger(k) && k >= 1))
+    throw new Error(`k must be a positive integer (number of importance samples), got ${k}.`);
   const batch = x.shape[0];
   const samplesPerChunk = Math.max(1, Math.floor((options.maxRows ?? 4096) / batch));
   return tf.tidy(() => {
@@ -145,16 +152,30 @@ export function iwaeBound(model: Model, x: tf.Tensor2D, k: number, options: Iwae
 }
 
 /** log p(x, z) - log q(z|x) for `s` samples per image: `[s, batch]`. */
-function logWeights(model: Model, x: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D, s: number, seed?: number): tf.Tensor2D {
+function logWeights(
+  model: Model,
+  x: tf.Tensor2D,
+  mu: tf.Tensor2D,
+  logVar: tf.Tensor2D,
+  s: number,
+  seed?: number,
+): tf.Tensor2D {
   const batch = x.shape[0];
   const muS = tf.tile(mu, [s, 1]);
   const logVarS = tf.tile(logVar, [s, 1]);
-  const z = reparameterize(muS, logVarS, tf.randomNormal(muS.shape, 0, 1, "float32", tfSeed(seed)) as tf.Tensor2D);
+  const z = reparameterize(
+    muS,
+    logVarS,
+    tf.randomNormal(muS.shape, 0, 1, "float32", tfSeed(seed)) as tf.Tensor2D,
+  );
   const logPxGivenZ = tf.neg(negLogLikelihood(tf.tile(x, [s, 1]), decode(model, z), model));
   const logW = tf.sub(tf.add(logPxGivenZ, logStandardNormal(z)), logNormal(z, muS, logVarS));
   return tf.reshape(logW, [s, batch]);
 }
 
 function requireVae(model: Model, what: string): void {
-  if (model.config.kind !== "vae") throw new Error(`${what} needs a VAE (an encoder with mu and logVar); this model is a ${model.config.kind}.`);
+  if (model.config.kind !== "vae")
+    throw new Error(
+      `${what} needs a VAE (an encoder with mu and logVar); this model is a ${model.config.kind}.`,
+    );
 }

@@ -33,7 +33,8 @@ export function createModel(options: Partial<ModelConfig> = {}): Model {
   const conv = config.arch === "conv";
   const encoder = conv ? convEncoder(config, rng) : mlpEncoder(config, rng);
   const decoder = conv ? convDecoder(config, rng) : mlpDecoder(config, rng);
-  const logSigma = config.likelihood === "gaussian" ? scalarVariable(Math.log(config.sigma), config.learnSigma) : undefined;
+  const logSigma =
+    config.likelihood === "gaussian" ? scalarVariable(Math.log(config.sigma), config.learnSigma) : undefined;
   return { config, encoder, decoder, logSigma };
 }
 
@@ -64,7 +65,9 @@ export function createDenoisingAutoencoder(options: Partial<ModelConfig> = {}): 
 /** Throws a clear error unless `x` is a `[batch, inputSize]` batch of finite numbers. */
 export function checkBatch(model: Model, x: tf.Tensor): void {
   if (x.isDisposed) {
-    throw new Error("The batch tensor was disposed before use. batches() disposes each batch when the next one is drawn: use it inside the loop, or keep a copy with tf.clone(batch.x).");
+    throw new Error(
+      "The batch tensor was disposed before use. batches() disposes each batch when the next one is drawn: use it inside the loop, or keep a copy with tf.clone(batch.x).",
+    );
   }
   const size = inputSize(model.config);
   if (x.rank !== 2 || x.shape[1] !== size) {
@@ -89,7 +92,9 @@ export function encode(model: Model, x: tf.Tensor2D): Encoding {
 /** Decodes codes `z` to the decoder's raw output: logits (Bernoulli) or means (Gaussian). */
 export function decode(model: Model, z: tf.Tensor2D): tf.Tensor2D {
   if (z.rank !== 2 || z.shape[1] !== model.config.latentDim) {
-    throw new Error(`Expected codes of shape [batch, ${model.config.latentDim}], got [${z.shape.join(", ")}].`);
+    throw new Error(
+      `Expected codes of shape [batch, ${model.config.latentDim}], got [${z.shape.join(", ")}].`,
+    );
   }
   return model.decoder.apply(z) as tf.Tensor2D;
 }
@@ -106,12 +111,19 @@ export function reconstruct(model: Model, x: tf.Tensor2D): tf.Tensor2D {
 
 /** New images from the prior: decode `z ~ N(0, I)` (meaningful for a VAE). */
 export function sampleImages(model: Model, n: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() => outputMean(model, decode(model, tf.randomNormal([n, model.config.latentDim], 0, 1, "float32", tfSeed(seed)))));
+  return tf.tidy(() =>
+    outputMean(
+      model,
+      decode(model, tf.randomNormal([n, model.config.latentDim], 0, 1, "float32", tfSeed(seed))),
+    ),
+  );
 }
 
 /** The weights the optimizer updates. */
 export function trainableVariables(model: Model): tf.Variable[] {
-  const layers = [...model.encoder.trainableWeights, ...model.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+  const layers = [...model.encoder.trainableWeights, ...model.decoder.trainableWeights].map(
+    (w) => w.read() as tf.Variable,
+  );
   return model.logSigma?.trainable ? [...layers, model.logSigma] : layers;
 }
 

@@ -20,7 +20,10 @@ export function encoderOutputSize(config: Pick<ModelConfig, "kind" | "latentDim"
 
 /** Seeded layer initializers: Glorot-uniform kernels, zero biases (the Keras defaults). */
 function init(rng: Rng) {
-  return { kernelInitializer: tf.initializers.glorotUniform({ seed: rng.seed() }), biasInitializer: "zeros" as const };
+  return {
+    kernelInitializer: tf.initializers.glorotUniform({ seed: rng.seed() }),
+    biasInitializer: "zeros" as const,
+  };
 }
 
 function dense(units: number, activation: ModelConfig["activation"], rng: Rng, inputShape?: number[]) {
@@ -53,9 +56,20 @@ export function mlpDecoder(config: ModelConfig, rng: Rng): tf.Sequential {
 
 /** Conv encoder: stride-2 3x3 convolutions halve the image per filter count, then dense layers. */
 export function convEncoder(config: ModelConfig, rng: Rng): tf.Sequential {
-  const layers: tf.layers.Layer[] = [tf.layers.reshape({ targetShape: config.inputShape, inputShape: [inputSize(config)] })];
+  const layers: tf.layers.Layer[] = [
+    tf.layers.reshape({ targetShape: config.inputShape, inputShape: [inputSize(config)] }),
+  ];
   for (const filters of config.filters) {
-    layers.push(tf.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: "same", activation: config.activation, ...init(rng) }));
+    layers.push(
+      tf.layers.conv2d({
+        filters,
+        kernelSize: 3,
+        strides: 2,
+        padding: "same",
+        activation: config.activation,
+        ...init(rng),
+      }),
+    );
   }
   layers.push(tf.layers.flatten());
   for (const units of config.hidden) layers.push(dense(units, config.activation, rng));
@@ -78,9 +92,26 @@ export function convDecoder(config: ModelConfig, rng: Rng): tf.Sequential {
   layers.push(dense(mapShape[0] * mapShape[1] * mapShape[2], config.activation, rng, shape));
   layers.push(tf.layers.reshape({ targetShape: mapShape }));
   for (const f of filters) {
-    layers.push(tf.layers.conv2dTranspose({ filters: f, kernelSize: 3, strides: 2, padding: "same", activation: config.activation, ...init(rng) }));
+    layers.push(
+      tf.layers.conv2dTranspose({
+        filters: f,
+        kernelSize: 3,
+        strides: 2,
+        padding: "same",
+        activation: config.activation,
+        ...init(rng),
+      }),
+    );
   }
-  layers.push(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 3, strides: 1, padding: "same", ...init(rng) }));
+  layers.push(
+    tf.layers.conv2dTranspose({
+      filters: channels,
+      kernelSize: 3,
+      strides: 1,
+      padding: "same",
+      ...init(rng),
+    }),
+  );
   layers.push(tf.layers.flatten());
   return tf.sequential({ layers });
 }

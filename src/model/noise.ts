@@ -11,12 +11,27 @@ export type NoiseFn = (x: tf.Tensor2D, seed: number) => tf.Tensor2D;
 
 /** Adds N(0, std^2) noise to every pixel, clipped back to [0, 1]. */
 export function gaussianNoise(std: number): NoiseFn {
-  return (x, seed) => tf.tidy(() => tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, std, "float32", tfSeed(seed))), 0, 1) as tf.Tensor2D);
+  return (x, seed) =>
+    tf.tidy(
+      () =>
+        tf.clipByValue(
+          tf.add(x, tf.randomNormal(x.shape, 0, std, "float32", tfSeed(seed))),
+          0,
+          1,
+        ) as tf.Tensor2D,
+    );
 }
 
 /** Sets a random fraction `p` of the pixels to 0 (masking noise). */
 export function maskingNoise(p: number): NoiseFn {
-  return (x, seed) => tf.tidy(() => tf.mul(x, tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p), "float32")) as tf.Tensor2D);
+  return (x, seed) =>
+    tf.tidy(
+      () =>
+        tf.mul(
+          x,
+          tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p), "float32"),
+        ) as tf.Tensor2D,
+    );
 }
 
 /** Sets a random fraction `p` of the pixels to 0 or 1, half each (salt-and-pepper noise). */
@@ -24,7 +39,10 @@ export function saltAndPepperNoise(p: number): NoiseFn {
   return (x, seed) =>
     tf.tidy(() => {
       const hit = tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p);
-      const salt = tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed + 1)), 0.5), "float32");
+      const salt = tf.cast(
+        tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed + 1)), 0.5),
+        "float32",
+      );
       return tf.where(hit, salt, x) as tf.Tensor2D;
     });
 }
@@ -39,6 +57,8 @@ export function noiseFunction(config: NoiseConfig): NoiseFn {
     case "salt-and-pepper":
       return saltAndPepperNoise(config.level);
     default:
-      throw new Error(`Unknown noise kind ${JSON.stringify((config as NoiseConfig).kind)}: use gaussian, masking or salt-and-pepper.`);
+      throw new Error(
+        `Unknown noise kind ${JSON.stringify((config as NoiseConfig).kind)}: use gaussian, masking or salt-and-pepper.`,
+      );
   }
 }

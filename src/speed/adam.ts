@@ -31,9 +31,13 @@ export class LeanAdamOptimizer extends tf.AdamOptimizer {
     super(learningRate, beta1, beta2, epsilon);
   }
 
-  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+  override applyGradients(
+    variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[],
+  ): void {
     const s = this as unknown as AdamState;
-    const named = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    const named = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     tf.tidy(() => {
       const sqrtC2 = tf.sqrt(tf.sub(1, s.accBeta2));
       const step = tf.div(tf.mul(sqrtC2, s.learningRate), tf.sub(1, s.accBeta1));
@@ -43,13 +47,26 @@ export class LeanAdamOptimizer extends tf.AdamOptimizer {
       const [stepValue, epsHatValue] = fused ? tf.stack([step, epsHat]).dataSync() : [];
       named.forEach(({ name, tensor: gradient }, i) => {
         const value = tf.engine().registeredVariables[name];
-        s.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        s.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        s.accumulatedFirstMoment[i] ??= {
+          originalName: `${name}/m`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
+        s.accumulatedSecondMoment[i] ??= {
+          originalName: `${name}/v`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
         if (gradient == null) return;
         const m = s.accumulatedFirstMoment[i].variable;
         const v = s.accumulatedSecondMoment[i].variable;
         if (fused) {
-          const attrs = { beta1: s.beta1, c1: 1 - s.beta1, beta2: s.beta2, c2: 1 - s.beta2, step: stepValue, epsHat: epsHatValue };
+          const attrs = {
+            beta1: s.beta1,
+            c1: 1 - s.beta1,
+            beta2: s.beta2,
+            c2: 1 - s.beta2,
+            step: stepValue,
+            epsHat: epsHatValue,
+          };
           const [newValue, newM, newV] = fusedAdamUpdate(value, gradient, m, v, attrs);
           m.assign(newM);
           v.assign(newV);

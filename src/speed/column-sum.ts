@@ -11,7 +11,20 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { partialFix } from "./kernel-registry";
-import { I32, type Lanes, SCALAR, VECTOR, addLocals, byteBounds, countdown, memoryOffset, set, vectorThenScalar, wasmFunction, wasmModule } from "./wasm-assembler";
+import {
+  I32,
+  type Lanes,
+  SCALAR,
+  VECTOR,
+  addLocals,
+  byteBounds,
+  countdown,
+  memoryOffset,
+  set,
+  vectorThenScalar,
+  wasmFunction,
+  wasmModule,
+} from "./wasm-assembler";
 
 interface SumArgs {
   inputs: { x: tf.TensorInfo };
@@ -25,7 +38,13 @@ export const columnSumFix = partialFix<SumArgs>("Sum", ({ inputs: { x }, backend
   if (leading === 0) return undefined;
   const kept = x.shape.slice(leading);
   const outShape = attrs.keepDims ? [...x.shape.slice(0, leading).map(() => 1), ...kept] : kept;
-  return columnSum(backend, x, tf.util.sizeFromShape(x.shape.slice(0, leading)), tf.util.sizeFromShape(kept), outShape);
+  return columnSum(
+    backend,
+    x,
+    tf.util.sizeFromShape(x.shape.slice(0, leading)),
+    tf.util.sizeFromShape(kept),
+    outShape,
+  );
 });
 
 /** k when `axis` is exactly the first k < rank axes of a non-empty float32 `x`, else 0 (not this case). */
@@ -37,9 +56,19 @@ function leadingAxes(x: tf.TensorInfo, axis: number | number[]): number {
 }
 
 /** out[c] = sum over r of x[r, c], for x seen as [rows, cols]. */
-function columnSum(backend: BackendWasm, x: tf.TensorInfo, rows: number, cols: number, outShape: number[]): tf.TensorInfo {
+function columnSum(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  rows: number,
+  cols: number,
+  outShape: number[],
+): tf.TensorInfo {
   const out = backend.makeOutput(outShape, "float32");
-  const f = wasmFunction<(x: number, out: number, rows: number, cols: number) => void>(backend, "colsum", columnSumModule);
+  const f = wasmFunction<(x: number, out: number, rows: number, cols: number) => void>(
+    backend,
+    "colsum",
+    columnSumModule,
+  );
   f(memoryOffset(backend, x), memoryOffset(backend, out), rows, cols);
   return out;
 }
@@ -60,7 +89,8 @@ function columnSumModule(sharedMemory: boolean): Uint8Array {
       // for each row: out += row at x; x += cols
       ...countdown(ROWS, [
         ...overRow((l) => [...at(OUT), ...at(OUT), ...l.load, ...at(X), ...l.load, ...l.add, ...l.store]),
-        ...addLocals(X, END), ...set(X),
+        ...addLocals(X, END),
+        ...set(X),
       ]),
     ],
     sharedMemory,

@@ -33,7 +33,11 @@ interface BackpropInputArgs {
   backend: BackendWasm;
   attrs: ConvAttrs & { inputShape: [number, number, number, number] };
 }
-type MatMulKernel = (args: { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; backend: BackendWasm; attrs: { transposeA: boolean; transposeB: boolean } }) => tf.TensorInfo;
+type MatMulKernel = (args: {
+  inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
+  backend: BackendWasm;
+  attrs: { transposeA: boolean; transposeB: boolean };
+}) => tf.TensorInfo;
 
 /** Adds the missing filter-gradient kernel (there is no original to keep). */
 export const conv2DBackpropFilterFix: KernelFix = {
@@ -53,7 +57,11 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: BackpropFilterArgs): t
   const patches = gatherPatches(backend, info, x);
   try {
     const dy2d = { dataId: dy.dataId, shape: [positions(info), info.outChannels], dtype: dy.dtype };
-    const dW = matMul()({ inputs: { a: patches, b: dy2d }, backend, attrs: { transposeA: true, transposeB: false } });
+    const dW = matMul()({
+      inputs: { a: patches, b: dy2d },
+      backend,
+      attrs: { transposeA: true, transposeB: false },
+    });
     return { ...dW, shape: attrs.filterShape };
   } finally {
     backend.disposeData(patches.dataId);
@@ -65,7 +73,11 @@ function conv2DBackpropInput({ inputs, backend, attrs }: BackpropInputArgs): tf.
   const info = convInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs);
   const dy2d = { dataId: dy.dataId, shape: [positions(info), info.outChannels], dtype: dy.dtype };
   const w2d = { dataId: filter.dataId, shape: [patchSize(info), info.outChannels], dtype: filter.dtype };
-  const patches = matMul()({ inputs: { a: dy2d, b: w2d }, backend, attrs: { transposeA: false, transposeB: true } });
+  const patches = matMul()({
+    inputs: { a: dy2d, b: w2d },
+    backend,
+    attrs: { transposeA: false, transposeB: true },
+  });
   try {
     return scatterPatches(backend, info, patches, attrs.inputShape);
   } finally {
@@ -73,10 +85,26 @@ function conv2DBackpropInput({ inputs, backend, attrs }: BackpropInputArgs): tf.
   }
 }
 
-function convInfo(xShape: number[], filterShape: [number, number, number, number], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
-  if (attrs.dataFormat === "NCHW") throw new Error("Convolution gradients on wasm support only NHWC (channels last), like the wasm Conv2D kernel.");
+function convInfo(
+  xShape: number[],
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo {
+  if (attrs.dataFormat === "NCHW")
+    throw new Error(
+      "Convolution gradients on wasm support only NHWC (channels last), like the wasm Conv2D kernel.",
+    );
   const { strides, pad, dimRoundingMode } = attrs;
-  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, "channelsLast");
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
 }
 
 /** The wasm BatchMatMul kernel registered now (the fixed one while the fixes are installed). */

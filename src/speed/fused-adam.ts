@@ -13,7 +13,24 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelFix, KernelFunc } from "./kernel-registry";
-import { F32, F32X4_SPLAT, I32, type Lanes, SCALAR, V128, VECTOR, addLocals, byteBounds, byteLoop, get, memoryOffset, set, tee, wasmFunction, wasmModule } from "./wasm-assembler";
+import {
+  F32,
+  F32X4_SPLAT,
+  I32,
+  type Lanes,
+  SCALAR,
+  V128,
+  VECTOR,
+  addLocals,
+  byteBounds,
+  byteLoop,
+  get,
+  memoryOffset,
+  set,
+  tee,
+  wasmFunction,
+  wasmModule,
+} from "./wasm-assembler";
 
 /** Name of the fused kernel (inputs w, g, m, v; outputs new w, m, v). */
 export const FUSED_ADAM = "VaeLabAdam";
@@ -29,7 +46,10 @@ export interface FusedAdamAttrs {
 }
 
 /** Registers {@link FUSED_ADAM} on the wasm backend (installed with the other fixes). */
-export const fusedAdamFix: KernelFix = { kernelName: FUSED_ADAM, make: () => fusedAdamKernel as unknown as KernelFunc };
+export const fusedAdamFix: KernelFix = {
+  kernelName: FUSED_ADAM,
+  make: () => fusedAdamKernel as unknown as KernelFunc,
+};
 
 /** True when the active backend has the fused kernel (wasm with the fixes). */
 export function fusedAdamAvailable(): boolean {
@@ -37,8 +57,20 @@ export function fusedAdamAvailable(): boolean {
 }
 
 /** The update of one variable `w` with gradient `g` and moments `m`, `v`: returns [w', m', v']. */
-export function fusedAdamUpdate(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, attrs: FusedAdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(FUSED_ADAM, { w, g, m, v }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+export function fusedAdamUpdate(
+  w: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  attrs: FusedAdamAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf
+    .engine()
+    .runKernel(FUSED_ADAM, { w, g, m, v }, attrs as unknown as tf.NamedAttrMap) as unknown as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
 
 interface KernelArgs {
@@ -47,20 +79,47 @@ interface KernelArgs {
   attrs: FusedAdamAttrs;
 }
 
-type AdamFn = (w: number, g: number, m: number, v: number, outW: number, outM: number, outV: number, n: number, ...scalars: number[]) => void;
+type AdamFn = (
+  w: number,
+  g: number,
+  m: number,
+  v: number,
+  outW: number,
+  outM: number,
+  outV: number,
+  n: number,
+  ...scalars: number[]
+) => void;
 
 function fusedAdamKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { w, g, m, v } = inputs;
   for (const [name, t] of Object.entries({ g, m, v })) {
     if (t.dtype !== "float32" || !tf.util.arraysEqual(t.shape, w.shape)) {
-      throw new Error(`${FUSED_ADAM}: ${name} must be float32 of w's shape [${w.shape}], got ${t.dtype} [${t.shape}].`);
+      throw new Error(
+        `${FUSED_ADAM}: ${name} must be float32 of w's shape [${w.shape}], got ${t.dtype} [${t.shape}].`,
+      );
     }
   }
   const outputs = [w, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
   const offset = (t: tf.TensorInfo) => memoryOffset(backend, t);
   const adam = wasmFunction<AdamFn>(backend, "adam", adamModule);
   const { beta1, c1, beta2, c2, step, epsHat } = attrs;
-  adam(offset(w), offset(g), offset(m), offset(v), offset(outputs[0]), offset(outputs[1]), offset(outputs[2]), tf.util.sizeFromShape(w.shape), beta1, c1, beta2, c2, step, epsHat);
+  adam(
+    offset(w),
+    offset(g),
+    offset(m),
+    offset(v),
+    offset(outputs[0]),
+    offset(outputs[1]),
+    offset(outputs[2]),
+    tf.util.sizeFromShape(w.shape),
+    beta1,
+    c1,
+    beta2,
+    c2,
+    step,
+    epsHat,
+  );
   return outputs;
 }
 
@@ -81,13 +140,49 @@ function update(l: Lanes, scalars: number[], temps: number[]): number[] {
   const [beta1, c1, beta2, c2, step, epsHat] = scalars;
   const [g, m, v] = temps;
   return [
-    ...at(G), ...l.load, ...set(g),
+    ...at(G),
+    ...l.load,
+    ...set(g),
     // m' = m * beta1 + g * c1
-    ...at(OUT_M), ...at(M), ...l.load, ...get(beta1), ...l.mul, ...get(g), ...get(c1), ...l.mul, ...l.add, ...tee(m), ...l.store,
+    ...at(OUT_M),
+    ...at(M),
+    ...l.load,
+    ...get(beta1),
+    ...l.mul,
+    ...get(g),
+    ...get(c1),
+    ...l.mul,
+    ...l.add,
+    ...tee(m),
+    ...l.store,
     // v' = v * beta2 + square(g) * c2
-    ...at(OUT_V), ...at(V), ...l.load, ...get(beta2), ...l.mul, ...get(g), ...get(g), ...l.mul, ...get(c2), ...l.mul, ...l.add, ...tee(v), ...l.store,
+    ...at(OUT_V),
+    ...at(V),
+    ...l.load,
+    ...get(beta2),
+    ...l.mul,
+    ...get(g),
+    ...get(g),
+    ...l.mul,
+    ...get(c2),
+    ...l.mul,
+    ...l.add,
+    ...tee(v),
+    ...l.store,
     // w' = w - (m' * step) / (sqrt(v') + epsHat)
-    ...at(OUT_W), ...at(W), ...l.load, ...get(m), ...get(step), ...l.mul, ...get(v), ...l.sqrt, ...get(epsHat), ...l.add, ...l.div, ...l.sub, ...l.store,
+    ...at(OUT_W),
+    ...at(W),
+    ...l.load,
+    ...get(m),
+    ...get(step),
+    ...l.mul,
+    ...get(v),
+    ...l.sqrt,
+    ...get(epsHat),
+    ...l.add,
+    ...l.div,
+    ...l.sub,
+    ...l.store,
   ];
 }
 
@@ -95,7 +190,11 @@ function adamModule(sharedMemory: boolean): Uint8Array {
   return wasmModule({
     name: "adam",
     params: [...Array(8).fill(I32), ...Array(6).fill(F32)],
-    locals: [[3, I32], [9, V128], [3, F32]],
+    locals: [
+      [3, I32],
+      [9, V128],
+      [3, F32],
+    ],
     body: [
       ...byteBounds(N, END, VEC_END),
       ...SCALARS.flatMap((s, k) => [...get(s), ...F32X4_SPLAT, ...set(SPLATS[k])]),

@@ -12,7 +12,21 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { I32, type Lanes, SCALAR, VECTOR, addLocals, byteBounds, countdown, get, memoryOffset, set, vectorThenScalar, wasmFunction, wasmModule } from "./wasm-assembler";
+import {
+  I32,
+  type Lanes,
+  SCALAR,
+  VECTOR,
+  addLocals,
+  byteBounds,
+  countdown,
+  get,
+  memoryOffset,
+  set,
+  vectorThenScalar,
+  wasmFunction,
+  wasmModule,
+} from "./wasm-assembler";
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 type RunsFn = (table: number, runs: number, channels: number, src: number, dst: number) => void;
@@ -35,7 +49,12 @@ export function gatherPatches(backend: BackendWasm, info: ConvInfo, x: tf.Tensor
 }
 
 /** A new input-shaped tensor with every run of `patches` added onto the input pixels it came from. */
-export function scatterPatches(backend: BackendWasm, info: ConvInfo, patches: tf.TensorInfo, inputShape: number[]): tf.TensorInfo {
+export function scatterPatches(
+  backend: BackendWasm,
+  info: ConvInfo,
+  patches: tf.TensorInfo,
+  inputShape: number[],
+): tf.TensorInfo {
   const dx = backend.makeOutput(inputShape, "float32");
   (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
   runOverTable(backend, info, "scatterRuns", patches, dx);
@@ -43,13 +62,25 @@ export function scatterPatches(backend: BackendWasm, info: ConvInfo, patches: tf
 }
 
 /** Copies the run-offset table into wasm memory for the duration of one gather or scatter. */
-function runOverTable(backend: BackendWasm, info: ConvInfo, name: "gatherRuns" | "scatterRuns", src: tf.TensorInfo, dst: tf.TensorInfo): void {
+function runOverTable(
+  backend: BackendWasm,
+  info: ConvInfo,
+  name: "gatherRuns" | "scatterRuns",
+  src: tf.TensorInfo,
+  dst: tf.TensorInfo,
+): void {
   const offsets = runOffsets(info);
   const table = backend.makeOutput([offsets.length], "int32");
   try {
     (backend.typedArrayFromHeap(table) as Int32Array).set(offsets);
     const f = wasmFunction<RunsFn>(backend, name, name === "gatherRuns" ? gatherModule : scatterModule);
-    f(memoryOffset(backend, table), offsets.length, info.inChannels, memoryOffset(backend, src), memoryOffset(backend, dst));
+    f(
+      memoryOffset(backend, table),
+      offsets.length,
+      info.inChannels,
+      memoryOffset(backend, src),
+      memoryOffset(backend, dst),
+    );
   } finally {
     backend.disposeData(table.dataId);
   }
@@ -63,9 +94,33 @@ const tables = new Map<string, Int32Array>();
  * input, or -1 where the filter hangs over the padding.
  */
 function runOffsets(info: ConvInfo): Int32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+  } = info;
   const { top, left } = info.padInfo;
-  const key = [batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left].join();
+  const key = [
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    top,
+    left,
+  ].join();
   const cached = tables.get(key);
   if (cached) return cached;
   const offsets = new Int32Array(positions(info) * filterHeight * filterWidth);
@@ -104,26 +159,51 @@ function overRuns(body: number[], walker: number): number[] {
   return [
     ...byteBounds(CHANNELS, END, VEC_END),
     ...countdown(RUNS, [
-      ...get(TABLE), 0x28, 0, 0, ...set(OFFSET), // i32.load
+      ...get(TABLE),
+      0x28,
+      0,
+      0,
+      ...set(OFFSET), // i32.load
       ...body,
-      ...addLocals(walker, END), ...set(walker),
-      ...get(TABLE), 0x41, 4, 0x6a, ...set(TABLE),
+      ...addLocals(walker, END),
+      ...set(walker),
+      ...get(TABLE),
+      0x41,
+      4,
+      0x6a,
+      ...set(TABLE),
     ]),
   ];
 }
 
 /** gather: DST (the patch matrix) gets each run from SRC + offset, or zeros. */
 function gatherModule(sharedMemory: boolean): Uint8Array {
-  const copy = (l: Lanes) => [...addLocals(DST, I), ...plus(get(SRC), get(OFFSET), get(I)), ...l.load, ...l.store];
+  const copy = (l: Lanes) => [
+    ...addLocals(DST, I),
+    ...plus(get(SRC), get(OFFSET), get(I)),
+    ...l.load,
+    ...l.store,
+  ];
   const fill = (l: Lanes) => [...addLocals(DST, I), ...l.zero, ...l.store];
   return wasmModule({
     name: "gatherRuns",
     params: Array(5).fill(I32),
     locals: [[4, I32]],
-    body: overRuns([
-      ...get(OFFSET), 0x41, 0, 0x48, // offset < 0 ?
-      0x04, 0x40, ...overRun(fill), 0x05, ...overRun(copy), 0x0b,
-    ], DST),
+    body: overRuns(
+      [
+        ...get(OFFSET),
+        0x41,
+        0,
+        0x48, // offset < 0 ?
+        0x04,
+        0x40,
+        ...overRun(fill),
+        0x05,
+        ...overRun(copy),
+        0x0b,
+      ],
+      DST,
+    ),
     sharedMemory,
   });
 }
@@ -138,10 +218,19 @@ function scatterModule(sharedMemory: boolean): Uint8Array {
     name: "scatterRuns",
     params: Array(5).fill(I32),
     locals: [[4, I32]],
-    body: overRuns([
-      ...get(OFFSET), 0x41, 0, 0x4e, // offset >= 0 ?
-      0x04, 0x40, ...overRun(accumulate), 0x0b,
-    ], SRC),
+    body: overRuns(
+      [
+        ...get(OFFSET),
+        0x41,
+        0,
+        0x4e, // offset >= 0 ?
+        0x04,
+        0x40,
+        ...overRun(accumulate),
+        0x0b,
+      ],
+      SRC,
+    ),
     sharedMemory,
   });
 }

@@ -43,13 +43,22 @@ export function findKernel(kernelName: string, backendName: string): tf.KernelCo
 }
 
 /** The kernel function of a shipped kernel, typed for the caller's arguments; a clear error if this tfjs build lacks it. */
-export function shippedKernel<Args>(kernelName: string, config: tf.KernelConfig | undefined): (args: Args) => tf.TensorInfo {
-  if (!config) throw new Error(`The wasm backend has no ${kernelName} kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
+export function shippedKernel<Args>(
+  kernelName: string,
+  config: tf.KernelConfig | undefined,
+): (args: Args) => tf.TensorInfo {
+  if (!config)
+    throw new Error(
+      `The wasm backend has no ${kernelName} kernel: is @tensorflow/tfjs-backend-wasm 4.22 loaded?`,
+    );
   return config.kernelFunc as unknown as (args: Args) => tf.TensorInfo;
 }
 
 /** A fix for the calls `fast` accepts (it returns their result); every other call runs the shipped kernel. */
-export function partialFix<Args>(kernelName: string, fast: (args: Args) => tf.TensorInfo | undefined): KernelFix {
+export function partialFix<Args>(
+  kernelName: string,
+  fast: (args: Args) => tf.TensorInfo | undefined,
+): KernelFix {
   return {
     kernelName,
     make: (original) => {

@@ -68,10 +68,18 @@ function plainProducts(kernelName: string, original: tf.KernelConfig | undefined
     const plainAttrs = { ...attrs, transposeA: false, transposeB: false };
     try {
       if (!swap) {
-        return product({ inputs: { ...inputs, a: plain(a, transposeA), b: plain(b, transposeB) }, backend, attrs: plainAttrs });
+        return product({
+          inputs: { ...inputs, a: plain(a, transposeA), b: plain(b, transposeB) },
+          backend,
+          attrs: plainAttrs,
+        });
       }
       // C = A.B computed as (B^T.A^T)^T (an element-wise activation commutes with the transpose).
-      const cT = product({ inputs: { ...inputs, a: plain(b, !transposeB), b: plain(a, !transposeA), bias: null }, backend, attrs: plainAttrs });
+      const cT = product({
+        inputs: { ...inputs, a: plain(b, !transposeB), b: plain(a, !transposeA), bias: null },
+        backend,
+        attrs: plainAttrs,
+      });
       temporaries.push(cT);
       const c = transposeLastTwoAxes(cT, backend);
       if (bias == null) return c;
@@ -91,7 +99,12 @@ function recordingGradients(): boolean {
 }
 
 /** True when (B^T.A^T)^T is predicted cheaper than A.B (transposes plus packing of the right operand). */
-function swapIsCheaper(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): boolean {
+function swapIsCheaper(
+  aShape: number[],
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): boolean {
   const rank = aShape.length;
   const [aRows, aCols] = aShape.slice(-2);
   const [bRows, bCols] = bShape.slice(-2);
@@ -103,7 +116,9 @@ function swapIsCheaper(aShape: number[], bShape: number[], transposeA: boolean, 
   const sizeB = batchB * bRows * bCols;
   const sizeC = Math.max(batchA, batchB) * m * n;
   const k = sizeA / (batchA * m);
-  const direct = TRANSPOSE_NS * ((transposeA ? sizeA : 0) + (transposeB ? sizeB : 0)) + PACK_NS * batchB * k * n;
-  const swapped = TRANSPOSE_NS * ((transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC) + PACK_NS * batchA * k * m;
+  const direct =
+    TRANSPOSE_NS * ((transposeA ? sizeA : 0) + (transposeB ? sizeB : 0)) + PACK_NS * batchB * k * n;
+  const swapped =
+    TRANSPOSE_NS * ((transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC) + PACK_NS * batchA * k * m;
   return rank >= 2 && swapped < direct;
 }

@@ -15,7 +15,19 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { partialFix } from "./kernel-registry";
-import { I32, V128, VECTOR, byteLoop, countdown, get, memoryOffset, set, uleb, wasmFunction, wasmModule } from "./wasm-assembler";
+import {
+  I32,
+  V128,
+  VECTOR,
+  byteLoop,
+  countdown,
+  get,
+  memoryOffset,
+  set,
+  uleb,
+  wasmFunction,
+  wasmModule,
+} from "./wasm-assembler";
 
 interface TransposeArgs {
   inputs: { x: tf.TensorInfo };
@@ -25,13 +37,20 @@ interface TransposeArgs {
 
 /** Replaces `Transpose`: swaps of the last two axes of 4-byte tensors run here, the rest as shipped. */
 export const transposeFix = partialFix<TransposeArgs>("Transpose", ({ inputs: { x }, backend, attrs }) =>
-  swapsLastTwoAxes(attrs.perm) && (x.dtype === "float32" || x.dtype === "int32") ? transposeLastTwoAxes(x, backend) : undefined,
+  swapsLastTwoAxes(attrs.perm) && (x.dtype === "float32" || x.dtype === "int32")
+    ? transposeLastTwoAxes(x, backend)
+    : undefined,
 );
 
 /** True for [0, 1, ..., k-1, k+1, k]: the last two axes swapped, any leading (batch) axes in place. */
 function swapsLastTwoAxes(perm: number[]): boolean {
   const rank = perm.length;
-  return rank >= 2 && perm[rank - 2] === rank - 1 && perm[rank - 1] === rank - 2 && perm.slice(0, -2).every((p, i) => p === i);
+  return (
+    rank >= 2 &&
+    perm[rank - 2] === rank - 1 &&
+    perm[rank - 1] === rank - 2 &&
+    perm.slice(0, -2).every((p, i) => p === i)
+  );
 }
 
 /** A new tensor (backend only) with the last two axes of the float32 or int32 tensor `x` swapped. */
@@ -40,8 +59,18 @@ export function transposeLastTwoAxes(x: tf.TensorInfo, backend: BackendWasm): tf
   const [rows, cols] = x.shape.slice(-2);
   const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], x.dtype);
   if (rows * cols === 0) return out;
-  const f = wasmFunction<(x: number, out: number, batches: number, rows: number, cols: number) => void>(backend, "transpose", transposeModule);
-  f(memoryOffset(backend, x), memoryOffset(backend, out), tf.util.sizeFromShape(x.shape.slice(0, rank - 2)), rows, cols);
+  const f = wasmFunction<(x: number, out: number, batches: number, rows: number, cols: number) => void>(
+    backend,
+    "transpose",
+    transposeModule,
+  );
+  f(
+    memoryOffset(backend, x),
+    memoryOffset(backend, out),
+    tf.util.sizeFromShape(x.shape.slice(0, rank - 2)),
+    rows,
+    cols,
+  );
   return out;
 }
 
@@ -58,37 +87,87 @@ const MEMARG = [0, 0];
 const BAND = 16;
 
 /** i8x16.shuffle picking the 32-bit lanes `lanes` (0-3 from the first operand, 4-7 from the second). */
-const shuffle = (lanes: number[]) => [0xfd, ...uleb(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+const shuffle = (lanes: number[]) => [
+  0xfd,
+  ...uleb(0x0d),
+  ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+];
 
 /** base + (row * width + col) * 4: the byte address of element [row, col] of a [?, width] matrix. */
-const address = (base: number, row: number, width: number, col: number) => [...get(base), ...get(row), ...get(width), I32_MUL, ...get(col), I32_ADD, ...i32(2), I32_SHL, I32_ADD];
+const address = (base: number, row: number, width: number, col: number) => [
+  ...get(base),
+  ...get(row),
+  ...get(width),
+  I32_MUL,
+  ...get(col),
+  I32_ADD,
+  ...i32(2),
+  I32_SHL,
+  I32_ADD,
+];
 
 /** Local `at` plus k times local `stride`. */
-const plus = (at: number, stride: number, k: number) => (k === 0 ? get(at) : [...get(at), ...get(stride), ...(k > 1 ? [...i32(k), I32_MUL] : []), I32_ADD]);
+const plus = (at: number, stride: number, k: number) =>
+  k === 0 ? get(at) : [...get(at), ...get(stride), ...(k > 1 ? [...i32(k), I32_MUL] : []), I32_ADD];
 
 /** for (i = from; i < limit; i += step) body */
-const forLoop = (i: number, from: number[], limit: number, step: number, body: number[]) => [...from, ...set(i), ...byteLoop(i, limit, step, body)];
+const forLoop = (i: number, from: number[], limit: number, step: number, body: number[]) => [
+  ...from,
+  ...set(i),
+  ...byteLoop(i, limit, step, body),
+];
 
 /** One 4x4 block: rows r..r+3 at columns c..c+3 in, columns r..r+3 of rows c..c+3 out. */
 const block = [
-  ...address(IN, R, COLS, C), ...set(SRC),
+  ...address(IN, R, COLS, C),
+  ...set(SRC),
   ...[A, B, CC, D].flatMap((v, k) => [...plus(SRC, IN_ROW, k), ...VECTOR.load, ...set(v)]),
-  ...get(A), ...get(B), ...shuffle([0, 4, 1, 5]), ...set(T0), // a0 b0 a1 b1
-  ...get(A), ...get(B), ...shuffle([2, 6, 3, 7]), ...set(T1), // a2 b2 a3 b3
-  ...get(CC), ...get(D), ...shuffle([0, 4, 1, 5]), ...set(T2), // c0 d0 c1 d1
-  ...get(CC), ...get(D), ...shuffle([2, 6, 3, 7]), ...set(T3), // c2 d2 c3 d3
-  ...address(OUT, C, ROWS, R), ...set(DST),
-  ...plus(DST, OUT_ROW, 0), ...get(T0), ...get(T2), ...shuffle([0, 1, 4, 5]), ...VECTOR.store, // a0 b0 c0 d0
-  ...plus(DST, OUT_ROW, 1), ...get(T0), ...get(T2), ...shuffle([2, 3, 6, 7]), ...VECTOR.store,
-  ...plus(DST, OUT_ROW, 2), ...get(T1), ...get(T3), ...shuffle([0, 1, 4, 5]), ...VECTOR.store,
-  ...plus(DST, OUT_ROW, 3), ...get(T1), ...get(T3), ...shuffle([2, 3, 6, 7]), ...VECTOR.store,
+  ...get(A),
+  ...get(B),
+  ...shuffle([0, 4, 1, 5]),
+  ...set(T0), // a0 b0 a1 b1
+  ...get(A),
+  ...get(B),
+  ...shuffle([2, 6, 3, 7]),
+  ...set(T1), // a2 b2 a3 b3
+  ...get(CC),
+  ...get(D),
+  ...shuffle([0, 4, 1, 5]),
+  ...set(T2), // c0 d0 c1 d1
+  ...get(CC),
+  ...get(D),
+  ...shuffle([2, 6, 3, 7]),
+  ...set(T3), // c2 d2 c3 d3
+  ...address(OUT, C, ROWS, R),
+  ...set(DST),
+  ...plus(DST, OUT_ROW, 0),
+  ...get(T0),
+  ...get(T2),
+  ...shuffle([0, 1, 4, 5]),
+  ...VECTOR.store, // a0 b0 c0 d0
+  ...plus(DST, OUT_ROW, 1),
+  ...get(T0),
+  ...get(T2),
+  ...shuffle([2, 3, 6, 7]),
+  ...VECTOR.store,
+  ...plus(DST, OUT_ROW, 2),
+  ...get(T1),
+  ...get(T3),
+  ...shuffle([0, 1, 4, 5]),
+  ...VECTOR.store,
+  ...plus(DST, OUT_ROW, 3),
+  ...get(T1),
+  ...get(T3),
+  ...shuffle([2, 3, 6, 7]),
+  ...VECTOR.store,
 ];
 
 /** One element as a 32-bit word: out[c, r] = in[r, c]. */
 const element = [...address(OUT, C, ROWS, R), ...address(IN, R, COLS, C), 0x28, ...MEMARG, 0x36, ...MEMARG];
 
 /** Element by element over rows [rowFrom, ROWS) and columns [colFrom, colLimit). */
-const elements = (rowFrom: number[], colFrom: number[], colLimit: number) => forLoop(R, rowFrom, ROWS, 1, forLoop(C, colFrom, colLimit, 1, element));
+const elements = (rowFrom: number[], colFrom: number[], colLimit: number) =>
+  forLoop(R, rowFrom, ROWS, 1, forLoop(C, colFrom, colLimit, 1, element));
 
 function transposeModule(sharedMemory: boolean): Uint8Array {
   const roundDown4 = (n: number, to: number) => [...get(n), 0x41, 0x7c, 0x71, ...set(to)]; // n & -4
@@ -96,14 +175,30 @@ function transposeModule(sharedMemory: boolean): Uint8Array {
   return wasmModule({
     name: "transpose",
     params: Array(5).fill(I32),
-    locals: [[10, I32], [8, V128]],
+    locals: [
+      [10, I32],
+      [8, V128],
+    ],
     body: [
-      ...roundDown4(ROWS, R4), ...roundDown4(COLS, C4), ...bytes(COLS, IN_ROW), ...bytes(ROWS, OUT_ROW),
+      ...roundDown4(ROWS, R4),
+      ...roundDown4(COLS, C4),
+      ...bytes(COLS, IN_ROW),
+      ...bytes(ROWS, OUT_ROW),
       // For each matrix of the batch:
       ...countdown(BATCHES, [
         // Bands of 16 rows, so that each output row gets whole 64-byte cache lines (16 floats) at a time.
         ...forLoop(R0, i32(0), R4, BAND, [
-          ...get(R0), ...i32(BAND), I32_ADD, ...get(R4), ...get(R0), ...i32(BAND), I32_ADD, ...get(R4), 0x49, 0x1b, ...set(R_END), // min(r0 + 16, r4)
+          ...get(R0),
+          ...i32(BAND),
+          I32_ADD,
+          ...get(R4),
+          ...get(R0),
+          ...i32(BAND),
+          I32_ADD,
+          ...get(R4),
+          0x49,
+          0x1b,
+          ...set(R_END), // min(r0 + 16, r4)
           ...forLoop(C, i32(0), C4, 4, forLoop(R, get(R0), R_END, 4, block)),
         ]),
         ...elements(i32(0), get(C4), COLS), // columns left over, every row

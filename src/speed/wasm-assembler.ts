@@ -79,11 +79,25 @@ export const SCALAR: Lanes = {
  */
 export function byteLoop(i: number, limit: number, stride: number, body: number[]): number[] {
   return [
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(i), ...get(limit), 0x4f, 0x0d, 1, // if (i >= limit) break
+    0x02,
+    0x40,
+    0x03,
+    0x40, // block, loop
+    ...get(i),
+    ...get(limit),
+    0x4f,
+    0x0d,
+    1, // if (i >= limit) break
     ...body,
-    ...get(i), 0x41, ...uleb(stride), 0x6a, ...set(i), // i += stride
-    0x0c, 0, 0x0b, 0x0b, // continue; end loop, end block
+    ...get(i),
+    0x41,
+    ...uleb(stride),
+    0x6a,
+    ...set(i), // i += stride
+    0x0c,
+    0,
+    0x0b,
+    0x0b, // continue; end loop, end block
   ];
 }
 
@@ -91,18 +105,43 @@ export function byteLoop(i: number, limit: number, stride: number, body: number[
  * `i = 0`, then `vector` over the bytes [0, vecEnd) and `scalar` over the rest up to `end`: one pass
  * over a run of floats (bounds from {@link byteBounds}).
  */
-export function vectorThenScalar(i: number, vecEnd: number, end: number, vector: number[], scalar: number[]): number[] {
-  return [0x41, 0, ...set(i), ...byteLoop(i, vecEnd, VECTOR.stride, vector), ...byteLoop(i, end, SCALAR.stride, scalar)];
+export function vectorThenScalar(
+  i: number,
+  vecEnd: number,
+  end: number,
+  vector: number[],
+  scalar: number[],
+): number[] {
+  return [
+    0x41,
+    0,
+    ...set(i),
+    ...byteLoop(i, vecEnd, VECTOR.stride, vector),
+    ...byteLoop(i, end, SCALAR.stride, scalar),
+  ];
 }
 
 /** `while (count != 0) { body; count -= 1 }` over the i32 local `count` (rows, runs, batches). */
 export function countdown(count: number, body: number[]): number[] {
   return [
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(count), 0x45, 0x0d, 1, // if (count == 0) break
+    0x02,
+    0x40,
+    0x03,
+    0x40, // block, loop
+    ...get(count),
+    0x45,
+    0x0d,
+    1, // if (count == 0) break
     ...body,
-    ...get(count), 0x41, 1, 0x6b, ...set(count), // count -= 1
-    0x0c, 0, 0x0b, 0x0b,
+    ...get(count),
+    0x41,
+    1,
+    0x6b,
+    ...set(count), // count -= 1
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
   ];
 }
 
@@ -139,7 +178,14 @@ export function wasmModule(f: FunctionModule): Uint8Array {
   const memoryType = f.sharedMemory ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
   const code = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, 0x0b];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // "\0asm", version 1
     ...section(1, vec([type])),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...memoryType]])),
     ...section(3, vec([[0]])),
@@ -167,7 +213,10 @@ interface WasmMemory {
 const { WebAssembly: Wasm } = globalThis as unknown as {
   WebAssembly: {
     Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+    Instance: new (
+      module: object,
+      imports: Record<string, Record<string, unknown>>,
+    ) => { exports: Record<string, unknown> };
   };
 };
 
@@ -175,12 +224,19 @@ const { WebAssembly: Wasm } = globalThis as unknown as {
 const instances = new WeakMap<BackendWasm, Map<string, unknown>>();
 
 /** The function `name` of the module `build` makes, instantiated once on this backend's memory. */
-export function wasmFunction<F>(backend: BackendWasm, name: string, build: (sharedMemory: boolean) => Uint8Array): F {
+export function wasmFunction<F>(
+  backend: BackendWasm,
+  name: string,
+  build: (sharedMemory: boolean) => Uint8Array,
+): F {
   const cached = instances.get(backend)?.get(name);
   if (cached) return cached as F;
   const module = backend.wasm as unknown as { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
   const memory = module.wasmMemory ?? module.asm?.memory;
-  if (!memory) throw new Error(`Cannot find the wasm backend's memory for the ${name} kernel (is @tensorflow/tfjs-backend-wasm 4.22 loaded?).`);
+  if (!memory)
+    throw new Error(
+      `Cannot find the wasm backend's memory for the ${name} kernel (is @tensorflow/tfjs-backend-wasm 4.22 loaded?).`,
+    );
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   const instance = new Wasm.Instance(new Wasm.Module(build(shared)), { env: { memory } });
   const f = instance.exports[name] as F;

@@ -28,7 +28,17 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  uninstall = replaceKernels("wasm", [...matMulFixes, conv2DBackpropFilterFix, conv2DBackpropInputFix, identityFix, fusedAdamFix, sumOfSquaresFix, columnSumFix, fusedBernoulliFix, transposeFix]);
+  uninstall = replaceKernels("wasm", [
+    ...matMulFixes,
+    conv2DBackpropFilterFix,
+    conv2DBackpropInputFix,
+    identityFix,
+    fusedAdamFix,
+    sumOfSquaresFix,
+    columnSumFix,
+    fusedBernoulliFix,
+    transposeFix,
+  ]);
   return true;
 }
 
@@ -48,5 +58,7 @@ export function wasmFixesDisabledByEnv(): boolean {
   const value = (process.env[WASM_FIXES_ENV] ?? "").trim().toLowerCase();
   if (value === "" || value === "1" || value === "true" || value === "on") return false;
   if (value === "0" || value === "false" || value === "off") return true;
-  throw new Error(`${WASM_FIXES_ENV}=${JSON.stringify(value)} is not understood: set it to 0 (fixes off) or 1 (on), or unset it.`);
+  throw new Error(
+    `${WASM_FIXES_ENV}=${JSON.stringify(value)} is not understood: set it to 0 (fixes off) or 1 (on), or unset it.`,
+  );
 }

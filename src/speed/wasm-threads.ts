@@ -48,7 +48,9 @@ export function wasmThreadsWanted(): number {
   if (!value) return Math.max(1, Math.min(os.cpus().length, DEFAULT_MAX_THREADS));
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new Error(`${WASM_THREADS_ENV}=${JSON.stringify(value)} is not a thread count: set a whole number from 1 to ${MAX_THREADS}, or unset it.`);
+    throw new Error(
+      `${WASM_THREADS_ENV}=${JSON.stringify(value)} is not a thread count: set a whole number from 1 to ${MAX_THREADS}, or unset it.`,
+    );
   }
   return n;
 }
@@ -74,10 +76,15 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
     }
     try {
       const backend = await threadedBackend(threads);
-      started.set(name, { threads: (require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm")).getThreadsCount() });
+      started.set(name, {
+        threads: (require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm")).getThreadsCount(),
+      });
       return backend;
     } catch (err) {
-      started.set(name, { threads: 1, fallback: err instanceof Error ? err.message.split("\n")[0] : String(err) });
+      started.set(name, {
+        threads: 1,
+        fallback: err instanceof Error ? err.message.split("\n")[0] : String(err),
+      });
       return stock();
     }
   };
@@ -94,7 +101,7 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
 
 /** Threads of the wasm backend running under `name` (undefined before it starts), and why it fell back to 1. */
 export function wasmThreads(name = "wasm"): { threads: number; fallback?: string } | undefined {
-  return backendStarted(name) ? started.get(name) ?? { threads: 1 } : undefined;
+  return backendStarted(name) ? (started.get(name) ?? { threads: 1 }) : undefined;
 }
 
 /**
@@ -111,7 +118,8 @@ async function withoutRethrowListeners<T>(start: () => Promise<T>): Promise<T> {
   } finally {
     events.forEach((event, k) => {
       for (const listener of emitter.listeners(event)) {
-        if (!before[k].includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+        if (!before[k].includes(listener))
+          emitter.removeListener(event, listener as (...args: unknown[]) => void);
       }
     });
   }
@@ -123,7 +131,8 @@ function backendStarted(name: string): boolean {
 
 /** Starts the threaded binary with `threads` threads and wraps it in tfjs's BackendWasm. */
 async function threadedBackend(threads: number): Promise<tf.KernelBackend> {
-  if (typeof SharedArrayBuffer === "undefined") throw new Error("SharedArrayBuffer is not available in this JavaScript engine");
+  if (typeof SharedArrayBuffer === "undefined")
+    throw new Error("SharedArrayBuffer is not available in this JavaScript engine");
   const wasmPackage = require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm");
   const script = require.resolve(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.js`);
   const factory = require(script) as (config: Record<string, unknown>) => Promise<WasmModule>;
@@ -133,7 +142,8 @@ async function threadedBackend(threads: number): Promise<tf.KernelBackend> {
   let wasm: WasmModule;
   try {
     wasm = await factory({
-      locateFile: (file: string) => (file.endsWith(".worker.js") ? pthreadWorkerUrl(script) : require.resolve(`${WASM_OUT}/${file}`)),
+      locateFile: (file: string) =>
+        file.endsWith(".worker.js") ? pthreadWorkerUrl(script) : require.resolve(`${WASM_OUT}/${file}`),
       mainScriptUrlOrBlob: script,
     });
   } finally {

@@ -39,10 +39,14 @@ export function saveCheckpoint(model: Model, dir: string, info: Record<string, u
       offset += tensor.size;
     }
     const values = new Float32Array(offset);
-    for (let i = 0; i < weights.length; i++) values.set(weights[i].tensor.dataSync() as Float32Array, manifest[i].offset);
+    for (let i = 0; i < weights.length; i++)
+      values.set(weights[i].tensor.dataSync() as Float32Array, manifest[i].offset);
     writeFileSync(join(tmp, "weights.bin"), new Uint8Array(values.buffer));
     writeFileSync(join(tmp, "weights.json"), JSON.stringify(manifest, null, 1));
-    writeFileSync(join(tmp, "config.json"), JSON.stringify({ format: FORMAT, config: model.config, info }, null, 2));
+    writeFileSync(
+      join(tmp, "config.json"),
+      JSON.stringify({ format: FORMAT, config: model.config, info }, null, 2),
+    );
     // Swap in the new directory; the old one is removed only once the new one is in place.
     const old = `${tmp}.old`;
     if (existsSync(target)) renameSync(target, old);
@@ -57,9 +61,11 @@ export function saveCheckpoint(model: Model, dir: string, info: Record<string, u
 /** The config and info stored in a checkpoint directory. */
 export function readCheckpointConfig(dir: string): { config: ModelConfig; info: Record<string, unknown> } {
   const file = join(dir, "config.json");
-  if (!existsSync(file)) throw new Error(`${dir} is not a checkpoint: it has no config.json (save one with saveCheckpoint).`);
+  if (!existsSync(file))
+    throw new Error(`${dir} is not a checkpoint: it has no config.json (save one with saveCheckpoint).`);
   const json = JSON.parse(readFileSync(file, "utf8"));
-  if (json.format !== FORMAT) throw new Error(`${file} has format ${JSON.stringify(json.format)}, expected ${FORMAT}.`);
+  if (json.format !== FORMAT)
+    throw new Error(`${file} has format ${JSON.stringify(json.format)}, expected ${FORMAT}.`);
   return { config: json.config, info: json.info ?? {} };
 }
 
@@ -92,17 +98,23 @@ export function loadWeights(model: Model, dir: string): void {
   const weights = namedWeights(model);
   const names = (list: { name: string }[]) => list.map((w) => w.name).join(", ");
   if (manifest.length !== weights.length) {
-    throw new Error(`Checkpoint ${dir} holds ${manifest.length} weight tensors (${names(manifest)}) but the model has ${weights.length} (${names(weights)}).`);
+    throw new Error(
+      `Checkpoint ${dir} holds ${manifest.length} weight tensors (${names(manifest)}) but the model has ${weights.length} (${names(weights)}).`,
+    );
   }
   const tensors = manifest.map((entry, i) => {
     const expected = weights[i];
-    if (entry.name !== expected.name || JSON.stringify(entry.shape) !== JSON.stringify(expected.tensor.shape)) {
+    if (
+      entry.name !== expected.name ||
+      JSON.stringify(entry.shape) !== JSON.stringify(expected.tensor.shape)
+    ) {
       throw new Error(
         `Checkpoint ${dir} does not fit this model: weight ${entry.name} has shape [${entry.shape}] but the model's ${expected.name} has shape [${expected.tensor.shape}].`,
       );
     }
     const size = entry.shape.reduce((a, b) => a * b, 1);
-    if (entry.offset + size > values.length) throw new Error(`Checkpoint ${dir}: weights.bin is too short for ${entry.name} (truncated file?).`);
+    if (entry.offset + size > values.length)
+      throw new Error(`Checkpoint ${dir}: weights.bin is too short for ${entry.name} (truncated file?).`);
     return tf.tensor(values.subarray(entry.offset, entry.offset + size), entry.shape);
   });
   const count = (m: tf.Sequential) => m.getWeights().length;

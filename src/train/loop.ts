@@ -84,7 +84,8 @@ export class TrainingError extends Error {
 export async function train(model: Model, trainSet: ImageSet, options: TrainOptions): Promise<TrainResult> {
   checkImageSet(trainSet, "training set");
   if (options.testSet) checkImageSet(options.testSet, "test set");
-  if (!(Number.isInteger(options.epochs) && options.epochs >= 0)) throw new Error(`epochs must be a non-negative integer, got ${options.epochs}.`);
+  if (!(Number.isInteger(options.epochs) && options.epochs >= 0))
+    throw new Error(`epochs must be a non-negative integer, got ${options.epochs}.`);
   const batchSize = options.batchSize ?? 128;
   const log = options.log ?? console.log;
   const logEvery = options.logEvery ?? 100;
@@ -93,7 +94,8 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
   const orderRng = rng.fork();
   const noiseRng = rng.fork();
   const testSeed = rng.seed();
-  const betaOf = typeof options.beta === "function" ? options.beta : () => (options.beta as number | undefined) ?? 1;
+  const betaOf =
+    typeof options.beta === "function" ? options.beta : () => (options.beta as number | undefined) ?? 1;
   const stepsPerEpoch = Math.ceil(trainSet.n / batchSize);
   const history: EpochRecord[] = [];
   let step = 0;
@@ -112,7 +114,8 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
       try {
         result = trainStep(model, optimizer, input, { ...options, beta, seed });
       } catch (err) {
-        if (err instanceof NonFiniteLossError) throw nanError(err, epoch, i + 1, stepsPerEpoch, options, history);
+        if (err instanceof NonFiniteLossError)
+          throw nanError(err, epoch, i + 1, stepsPerEpoch, options, history);
         throw err;
       } finally {
         if (input !== x) input.dispose();
@@ -126,7 +129,9 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
       i++;
       if (logEvery > 0 && i % logEvery === 0) {
         const ms = (Date.now() - start) / i;
-        log(`epoch ${epoch}/${options.epochs}  step ${i}/${stepsPerEpoch}  loss ${(sums.loss / seen).toFixed(2)}  recon ${(sums.recon / seen).toFixed(2)}  kl ${(sums.kl / seen).toFixed(2)}  (${ms.toFixed(0)} ms/step)`);
+        log(
+          `epoch ${epoch}/${options.epochs}  step ${i}/${stepsPerEpoch}  loss ${(sums.loss / seen).toFixed(2)}  recon ${(sums.recon / seen).toFixed(2)}  kl ${(sums.kl / seen).toFixed(2)}  (${ms.toFixed(0)} ms/step)`,
+        );
         await nextTick(); // lets notebooks print and Ctrl-C handlers run
       }
     }
@@ -139,7 +144,12 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
       seconds,
     };
     if (options.testSet) {
-      record.test = evaluateLoss(model, options.testSet, { reconLoss: options.reconLoss, klTerm: options.klTerm, noise: options.noise, seed: testSeed });
+      record.test = evaluateLoss(model, options.testSet, {
+        reconLoss: options.reconLoss,
+        klTerm: options.klTerm,
+        noise: options.noise,
+        seed: testSeed,
+      });
     }
     history.push(record);
     log(formatEpoch(record, options.epochs));
@@ -158,8 +168,12 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
  * the shape a DataFrame or a chart wants.
  */
 export function historyRows(history: EpochRecord[]): Record<string, number>[] {
-  return history.map(({ epoch, train, test, beta, steps, seconds }) =>
-    flattenRecord({ epoch, train, ...(test ? { test } : {}), beta, steps, seconds }, "_") as Record<string, number>,
+  return history.map(
+    ({ epoch, train, test, beta, steps, seconds }) =>
+      flattenRecord({ epoch, train, ...(test ? { test } : {}), beta, steps, seconds }, "_") as Record<
+        string,
+        number
+      >,
   );
 }
 
@@ -170,7 +184,14 @@ export function formatEpoch(record: EpochRecord, epochs?: number): string {
   return `epoch ${record.epoch}${epochs ? `/${epochs}` : ""}  train ${parts(record.train)}${test}  ${record.seconds.toFixed(1)} s`;
 }
 
-function nanError(err: NonFiniteLossError, epoch: number, step: number, steps: number, options: TrainOptions, history: EpochRecord[]): TrainingError {
+function nanError(
+  err: NonFiniteLossError,
+  epoch: number,
+  step: number,
+  steps: number,
+  options: TrainOptions,
+  history: EpochRecord[],
+): TrainingError {
   const lr = options.optimizer ? "" : ` (now ${options.learningRate ?? 1e-3})`;
   return new TrainingError(
     `Training stopped at epoch ${epoch}, step ${step}/${steps}: ${err.message} ` +

@@ -44,7 +44,12 @@ export function createOptimizer(learningRate = 1e-3): tf.Optimizer {
  * numbers leave the backend (one read). If any is NaN/Inf the update is skipped and a
  * {@link NonFiniteLossError} is thrown, so the model keeps its last good weights.
  */
-export function trainStep(model: Model, optimizer: tf.Optimizer, x: tf.Tensor2D, options: LossOptions = {}): StepResult {
+export function trainStep(
+  model: Model,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor2D,
+  options: LossOptions = {},
+): StepResult {
   const variables = trainableVariables(model);
   const { numbers, grads } = tf.tidy(() => {
     let parts: tf.Tensor1D | undefined;
