@@ -1,7 +1,7 @@
 /**
  * Just enough of a WebAssembly assembler to write small kernels that run on the wasm backend's own
  * memory: one exported function per module, the backend's memory imported as env.memory. The
- * kernels (./fused-adam.ts, ./sum-of-squares.ts) are written as instruction bytes with the helpers
+ * kernels (./transpose.ts, ./column-sum.ts, ./im2col.ts) are written as instruction bytes with the helpers
  * here, so they need no compiler and no build step. Encoding: the WebAssembly core spec and its
  * SIMD proposal (opcodes 0xfd ...).
  */

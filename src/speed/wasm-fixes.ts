@@ -7,10 +7,7 @@
  */
 import { columnSumFix } from "./column-sum";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
-import { fusedAdamFix } from "./fused-adam";
-import { fusedBernoulliFix } from "./fused-bernoulli";
 import { identityFix } from "./identity";
-import { sumOfSquaresFix } from "./sum-of-squares";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
 import { transposeFix } from "./transpose";
@@ -33,10 +30,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
     conv2DBackpropFilterFix,
     conv2DBackpropInputFix,
     identityFix,
-    fusedAdamFix,
-    sumOfSquaresFix,
     columnSumFix,
-    fusedBernoulliFix,
     transposeFix,
   ]);
   return true;
