@@ -11,9 +11,13 @@ import { identityFix } from "./identity";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
 import { transposeFix } from "./transpose";
+import { compileKernels } from "./wasm-kernels";
 
 /** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
+
+/** The wasm kernels the fixes run (dist/kernels/NAME.wasm). */
+const KERNELS = ["transpose", "column-sum", "gather-patches", "scatter-patches"];
 
 let uninstall: Uninstall | undefined;
 
@@ -25,6 +29,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
+  compileKernels(KERNELS); // a kernel that was never built is a clear error here, not inside a kernel
   uninstall = replaceKernels("wasm", [
     ...matMulFixes,
     conv2DBackpropFilterFix,
