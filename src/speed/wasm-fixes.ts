@@ -10,6 +10,8 @@ import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backpr
 import { identityFix } from "./identity";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
+import { sigmoidFix } from "./sigmoid";
+import { softplusFix } from "./softplus";
 import { transposeFix } from "./transpose";
 import { compileKernels } from "./wasm-kernels";
 
@@ -17,7 +19,7 @@ import { compileKernels } from "./wasm-kernels";
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
 
 /** The wasm kernels the fixes run (dist/kernels/NAME.wasm). */
-const KERNELS = ["transpose", "column-sum", "gather-patches", "scatter-patches"];
+const KERNELS = ["transpose", "column-sum", "gather-patches", "scatter-patches", "softplus", "sigmoid"];
 
 let uninstall: Uninstall | undefined;
 
@@ -37,6 +39,8 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
     identityFix,
     columnSumFix,
     transposeFix,
+    softplusFix,
+    sigmoidFix,
   ]);
   return true;
 }

@@ -10,8 +10,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { type KernelFix, type WasmKernelArgs, partialFix } from "./kernel-registry";
 
 /** The parts of the WebAssembly JS API used here (TypeScript declares them only in its DOM library). */
 interface WasmMemory {
@@ -104,4 +105,21 @@ export function backendMemory(backend: BackendWasm): WasmMemory {
 /** Where a tensor's data starts in the wasm backend's memory (a byte address). */
 export function memoryOffset(backend: BackendWasm, t: tf.TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+/**
+ * A fix of the element-wise tfjs kernel `kernelName` that runs the wasm kernel `kernel`
+ * (x, out, n: out[i] = f(x[i])) on float32 tensors; other dtypes run as shipped.
+ */
+export function float32UnaryFix(kernelName: string, kernel: string): KernelFix {
+  return partialFix<WasmKernelArgs<tf.UnaryInputs>>(kernelName, ({ inputs: { x }, backend }) => {
+    if (x.dtype !== "float32") return undefined;
+    const out = backend.makeOutput(x.shape, "float32");
+    const n = tf.util.sizeFromShape(x.shape);
+    if (n > 0) {
+      const f = kernelFunction<(x: number, out: number, n: number) => void>(backend, kernel);
+      f(memoryOffset(backend, x), memoryOffset(backend, out), n);
+    }
+    return out;
+  });
 }
