@@ -5,6 +5,7 @@
  * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
  * Each fix's module says what it fixes and the measurement that justifies it.
  */
+import { adamUpdateFix, replaceAdamUpdate } from "./adam";
 import { columnSumFix } from "./column-sum";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
 import { identityFix } from "./identity";
@@ -32,7 +33,7 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (!options.force && wasmFixesDisabledByEnv()) return false;
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
   compileKernels(KERNELS); // a kernel that was never built is a clear error here, not inside a kernel
-  uninstall = replaceKernels("wasm", [
+  const restoreKernels = replaceKernels("wasm", [
     ...matMulFixes,
     conv2DBackpropFilterFix,
     conv2DBackpropInputFix,
@@ -41,7 +42,13 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
     transposeFix,
     softplusFix,
     sigmoidFix,
+    adamUpdateFix,
   ]);
+  const restoreAdam = replaceAdamUpdate();
+  uninstall = () => {
+    restoreAdam();
+    restoreKernels();
+  };
   return true;
 }
 
