@@ -87,3 +87,72 @@ for (const [name, op, exact] of [
     await selectBackend({ backend: "wasm" });
   });
 }
+
+test("Square on wasm is x x in float32 to the last bit, NaN, infinities and subnormals included, on 1 and 2 threads", async () => {
+  const x = Float32Array.from([...logits(), 1e-23, -1e-23, 3e19, -3e19]);
+  const want = Array.from(x, (v) => Math.fround(v * v));
+  for (const build of await builds()) {
+    await tf.setBackend(build);
+    const got = tf.tidy(() => Array.from(tf.square(tf.tensor1d(x)).dataSync()));
+    assert.deepEqual(got, want, `${build}: square`);
+  }
+  await selectBackend({ backend: "wasm" });
+});
+
+test("Sum over trailing axes on wasm (rows, and every axis) is float64's sum to 1e-6 of the sum of magnitudes, with NaN and infinities propagated, on 1 and 2 threads", async () => {
+  // [shape, axis]: rows of 784 (the likelihood of each image), of 3 (shorter than one group of 16),
+  // of 17 and of 35 (groups and a tail), then every axis.
+  const cases: [number[], number | number[] | undefined][] = [
+    [[128, 784], 1],
+    [[5, 3], -1],
+    [
+      [2, 3, 17],
+      [1, 2],
+    ],
+    [[7, 35], 1],
+    [[784, 400], undefined],
+    [[7], 0],
+    [[1], undefined],
+    [
+      [2, 3, 17],
+      [0, 1, 2],
+    ],
+  ];
+  for (const build of await builds()) {
+    await tf.setBackend(build);
+    for (const [shape, axis] of cases) {
+      for (const keepDims of [false, true]) {
+        const label = `${build} [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`;
+        const x = tf.randomNormal(shape, 1, 3, "float32", shape.length + (axis === undefined ? 0 : 1));
+        const values = x.dataSync();
+        const axes =
+          axis === undefined
+            ? shape.map((_, k) => k)
+            : [axis].flat().map((a) => (a + shape.length) % shape.length);
+        const cols = axes.reduce((p, a) => p * shape[a], 1);
+        const sum = tf.sum(x, axis, keepDims);
+        const expectedShape = keepDims
+          ? shape.map((d, a) => (axes.includes(a) ? 1 : d))
+          : shape.filter((_, a) => !axes.includes(a));
+        assert.deepEqual(sum.shape, expectedShape, `${label}: shape`);
+        sum.dataSync().forEach((got, row) => {
+          let exact = 0;
+          let magnitude = 0;
+          for (const v of values.subarray(row * cols, (row + 1) * cols))
+            ((exact += v), (magnitude += Math.abs(v)));
+          assert.ok(Math.abs(got - exact) <= 1e-6 * magnitude, `${label}, row ${row}: ${got} vs ${exact}`);
+        });
+        tf.dispose([x, sum]);
+      }
+    }
+    const specials = [
+      [1, 2, NaN, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+      [1, -Infinity, 3],
+      [Infinity, -Infinity, 0, 0],
+    ].map((values) => tf.tidy(() => tf.sum(tf.tensor1d(values)).dataSync()[0]));
+    assert.ok(Number.isNaN(specials[0]), `${build}: NaN should propagate`);
+    assert.equal(specials[1], -Infinity, `${build}: -Infinity should propagate`);
+    assert.ok(Number.isNaN(specials[2]), `${build}: Infinity - Infinity is NaN`);
+  }
+  await selectBackend({ backend: "wasm" });
+});

@@ -6,13 +6,14 @@
  * Each fix's module says what it fixes and the measurement that justifies it.
  */
 import { adamUpdateFix, replaceAdamUpdate } from "./adam";
-import { columnSumFix } from "./column-sum";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
 import { identityFix } from "./identity";
 import { type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
 import { sigmoidFix } from "./sigmoid";
 import { softplusFix } from "./softplus";
+import { squareFix } from "./square";
+import { sumFix } from "./sum";
 import { transposeFix } from "./transpose";
 import { compileKernels } from "./wasm-kernels";
 
@@ -38,7 +39,8 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
     conv2DBackpropFilterFix,
     conv2DBackpropInputFix,
     identityFix,
-    columnSumFix,
+    sumFix,
+    squareFix,
     transposeFix,
     softplusFix,
     sigmoidFix,

@@ -1,5 +1,5 @@
 ;; Column sums of a [rows, cols] float32 matrix: out[c] = x[0][c] + x[1][c] + ... in row order.
-;; Called by ../column-sum.ts.
+;; Called by ../sum.ts.
 ;;
 ;; Each row is added onto out four columns at a time, the last columns one at a time.
 (module
