@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One idempotent set-up for vae-lab, used by both README commands (`npm start`, `npm test`):
-# npm packages, a Jupyter with nbclient and ipykernel, the tslab kernel, and the compiled library.
+# npm packages, a Jupyter with nbclient and ipykernel, this checkout's tslab kernel, and the
+# compiled library.
 # Each step checks first and does nothing when it is already done; a second run says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-STATE=$ROOT/.vae-lab          # generated, gitignored: the chosen Python and the kernel launcher
+STATE=$ROOT/.vae-lab          # generated, gitignored: the chosen Python, the kernel, plotly.js
 mkdir -p "$STATE"
 did=()
 say() { printf '[setup] %s\n' "$*"; }
@@ -64,20 +65,11 @@ if [ -z "${VAE_LAB_DATA_DIR:-}" ] && [ ! -f "data/$fashion" ] && [ ! -f "/usr/sh
   if apt_install dataset-fashion-mnist; then did+=("Fashion-MNIST installed"); else say "could not install it; it will be downloaded on first use."; fi
 fi
 
-# --- tslab kernel: launched by absolute paths, so it starts whatever PATH Jupyter runs with -----
-launcher=$STATE/tslab-kernel
-launcher_text="#!/bin/sh
-exec \"$(command -v node)\" \"$ROOT/node_modules/tslab/bin/tslab\" \"\$@\""
-if [ "$(cat "$launcher" 2>/dev/null)" != "$launcher_text" ]; then
-  printf '%s\n' "$launcher_text" > "$launcher"
-  chmod +x "$launcher"
-fi
-kernel_cmd=$("$PY" -m jupyter kernelspec list --json 2>/dev/null | "$PY" -c 'import json,sys; k=json.load(sys.stdin)["kernelspecs"].get("tslab"); print(k["spec"]["argv"][0] if k else "")')
-if [ "$kernel_cmd" != "$launcher" ]; then
-  say "registering the tslab kernel with $PY..."
-  node_modules/.bin/tslab install --user --python="$PY" --binary="$launcher" >/dev/null
-  did+=("tslab kernel registered")
-fi
+# --- this checkout's tslab kernel and plotly.js, in .vae-lab/jupyter/ (scripts/jupyter.ts says why) --
+kernel_steps=$(node --import tsx scripts/jupyter.ts --python "$PY") || die "could not write this checkout's Jupyter folder (.vae-lab/jupyter)."
+while IFS= read -r line; do
+  if [ -n "$line" ]; then did+=("$line"); fi
+done <<< "$kernel_steps"
 
 # --- the library: dist/ rebuilt only when a source or config file is newer than the last build --
 stamp=dist/.build-stamp
@@ -89,7 +81,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json packa
 fi
 
 if [ ${#did[@]} -eq 0 ]; then
-  say "already set up, nothing to do (Jupyter: $PY; tslab kernel: $launcher)."
+  say "already set up, nothing to do (Jupyter: $PY; tslab kernel: .vae-lab/jupyter/kernels/tslab)."
 else
   say "done: $(IFS=';'; echo "${did[*]}" | sed 's/;/; /g')."
 fi

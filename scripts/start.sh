@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(cat .vae-lab/python)
 export PYDEVD_DISABLE_FILE_VALIDATION=1
+# This checkout's kernel and plotly.js first (scripts/jupyter.ts).
+export JUPYTER_PATH="$PWD/.vae-lab/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 args=(--notebook-dir="$PWD/notebooks")
 [ "$(id -u)" = 0 ] && args+=(--allow-root)
 # No desktop (a server, a container): print the URL instead of trying to open a browser.
