@@ -26,6 +26,7 @@ export * from "./model/schedules";
 export * from "./model/losses";
 export * from "./train/step";
 export * from "./train/loop";
+export * from "./train/progress";
 export * from "./train/checkpoint";
 export * from "./eval/loss";
 export * from "./eval/reconstruction";

@@ -36,12 +36,23 @@ function chromiumOrReason(): string | null {
 }
 
 const lib = JSON.stringify(join(ROOT, "dist"));
-/** The cells: three charts (the second alone in its cell), an image grid and a table. */
+const progressCell = [
+  "const reporter = vl.progressReporter();",
+  "const at = { epoch: 1, epochs: 1, stepsPerEpoch: 6, recon: 90, kl: 20, beta: 1, msPerStep: 150 };",
+  "for (let step = 1; step <= 6; step++) {",
+  "  reporter.step({ ...at, step: step, loss: 110 - step, secondsLeft: 0.15 * (6 - step) });",
+  "  await new Promise((r) => setTimeout(r, 150));",
+  "}",
+  'reporter.epoch("epoch 1/1  train 104.00");',
+  "reporter.done();",
+].join("\n");
+/** The cells: three charts (the second alone in its cell), an image grid, a table, a progress line. */
 const CELLS = [
   `import * as vl from ${lib};\nawait vl.showFigure(vl.lossChart([{ epoch: 1, loss: 160, kl: 20 }, { epoch: 2, loss: 130, kl: 22 }], { title: "Loss" }));`,
   `await vl.showFigure(vl.latentScatter([[0, 0], [1, 1], [-1, 0.5]], [0, 1, 1], { logVar: [[-2, -2], [-1, -3], [0, 0]], title: "Latent <codes>" }));`,
   `vl.showImage(vl.digitGrid(new Uint8Array(8 * 784).map((_, i) => (i * 7) % 256), { rows: 2, cols: 4 }), { title: "grid" });`,
   `await vl.showFigure(vl.heatmap([[0, 1], [2, 3]], { title: "Heatmap" }));\nvl.showTable([{ epoch: 1, loss: 2.5 }], { title: "Table" });`,
+  progressCell,
 ];
 const CHARTS = 3;
 const RERUN_CELL = 1;
@@ -209,6 +220,17 @@ test(
 
       await runAndWait(page, "Jupyter.notebook.execute_all_cells()");
       await assertAllDrawn(page, errors, "after run all");
+      const progress = await page.evaluate(
+        "Jupyter.notebook.get_cell(4).output_area.outputs.map((o) => o.output_type + ': ' + (o.text || o.data['text/plain']).trim())",
+      );
+      assert.deepEqual(
+        progress,
+        [
+          "display_data: epoch 1/1  step 6/6  loss 104.00 (recon 90.00 + kl 20.00)  150 ms/step  0 s left",
+          "stream: epoch 1/1  train 104.00",
+        ],
+        "the progress line is one output, updated in place to the last step",
+      );
 
       await runAndWait(page, `Jupyter.notebook.get_cell(${RERUN_CELL}).execute()`);
       await assertAllDrawn(page, errors, "after re-running a chart cell");
