@@ -2,18 +2,19 @@
  * Shows that every exercise's check can pass and fail. For each notebook with exercises (cells
  * tagged `exercise:ID`, each followed by a cell tagged `check:ID`), runs a copy in quick mode in
  * which each exercise is answered wrongly, checked, answered rightly and checked again, with the
- * answers from test/exercise-answers.ts; the first check must say "✗ not yet" and the second "✓".
+ * answers in test/exercise-answers/<notebook>.ts; the first check must say "✗ not yet" and the second "✓".
  * Also checks that the committed notebook ships each exercise untouched ("not attempted").
  *
  *   npm run test:exercises            every notebook with exercises
  *   npm run test:exercises -- 02      only notebooks whose names start with 02
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { EXERCISE_ANSWERS } from "../test/exercise-answers";
+import type { Answers } from "../test/exercise-answers/answers";
 
 const ROOT = resolve(__dirname, "..");
+const ANSWERS = join(ROOT, "test", "exercise-answers");
 const NOTEBOOKS = join(ROOT, "notebooks");
 // Inside the project, so that the copies' `../dist` and `../runs` are the project's own.
 const WORK = join(ROOT, ".exercises");
@@ -36,7 +37,8 @@ const printed = (cell: Cell) => (cell.outputs ?? []).map((o) => text(o.text)).jo
 
 /** The notebook with each exercise answered wrongly, checked, answered rightly and checked again. */
 function variant(nb: Notebook, name: string): { nb: Notebook; ids: string[] } {
-  const answers = EXERCISE_ANSWERS[name] ?? {};
+  const file = join(ANSWERS, name.replace(/\.ipynb$/, ".ts"));
+  const answers: Answers = existsSync(file) ? (require(file) as { answers: Answers }).answers : {};
   const ids: string[] = [];
   const cells: Cell[] = [];
   nb.cells.forEach((cell, i) => {
@@ -46,7 +48,10 @@ function variant(nb: Notebook, name: string): { nb: Notebook; ids: string[] } {
     if (!check || tagged(check, "check") !== id)
       throw new Error(`${name}: exercise ${id} is not followed by check:${id}.`);
     const answer = answers[id];
-    if (!answer) throw new Error(`${name}: exercise ${id} has no answers in test/exercise-answers.ts.`);
+    if (!answer)
+      throw new Error(
+        `${name}: exercise ${id} has no answers in test/exercise-answers/${name.replace(/\.ipynb$/, ".ts")}.`,
+      );
     ids.push(id);
     // Copies need their own cell ids (nbformat 4.5 requires unique ones).
     const copy = (c: Cell, suffix: string, source = c.source): Cell => ({
@@ -59,7 +64,7 @@ function variant(nb: Notebook, name: string): { nb: Notebook; ids: string[] } {
   });
   const unused = Object.keys(answers).filter((id) => !ids.includes(id));
   if (unused.length)
-    throw new Error(`${name}: test/exercise-answers.ts has answers for missing exercises ${unused}.`);
+    throw new Error(`${name}: its answers file has answers for missing exercises ${unused}.`);
   return { nb: { ...nb, cells }, ids };
 }
 
