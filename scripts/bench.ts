@@ -28,14 +28,13 @@ import {
   encode,
   installWasmFixes,
   loadDataset,
-  registerWasmBackend,
+  randomStream,
   selectBackend,
   toImageSet,
   trainStep,
   uninstallWasmFixes,
-  wasmThreads,
-  wasmThreadsWanted,
 } from "../src";
+import { registerWasmBackend, wasmThreads, wasmThreadsWanted } from "../src/speed/wasm-threads";
 
 const BATCH = 128;
 const STEPS_PER_EPOCH = Math.ceil(60000 / BATCH); // 469
@@ -105,8 +104,11 @@ function runSteps(t: Trainer, n: number, record: boolean): void {
 function runStep(t: Trainer, record: boolean): void {
   const start = performance.now();
   const { x } = t.stream.next().value as { x: tf.Tensor2D };
-  // Seeds from 1: tfjs treats seed 0 as "unseeded", and both wasm runs must see the same noise.
-  const { loss } = trainStep(t.model, t.optimizer, x, { seed: ++t.step });
+  // Both wasm runs must see the same noise: eps from the same stream, step by step.
+  const seed = randomStream(1, "eps", ++t.step).seed();
+  const eps = tf.randomNormal([x.shape[0], t.model.config.latentDim], 0, 1, "float32", seed) as tf.Tensor2D;
+  const { loss } = trainStep(t.model, t.optimizer, { x, input: x, eps });
+  eps.dispose();
   const ms = performance.now() - start;
   t.losses.push(loss);
   if (record) t.times.push(ms);

@@ -1,52 +1,122 @@
 /**
  * vae-lab: the library the notebooks import (`import * as vl from "../dist"`).
- * Every public name is re-exported here.
+ * The public API, by topic. Everything not listed here is internal.
  */
 
-// Environment: backend and run mode.
-export * from "./backend";
-export * from "./mode";
+// The maths: likelihoods, KL, reparameterization, the forward pass, losses and bounds.
+export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./model/likelihoods";
+export { klMonteCarlo, klPerDimension, klStandardNormal, logNormal, logStandardNormal } from "./model/kl";
+export { reparameterize } from "./model/reparameterize";
+export { type Forward, forward } from "./model/forward";
+export {
+  type KlTerm,
+  type LossOptions,
+  type LossParts,
+  type ReconLoss,
+  type TrainBatch,
+  freeBits,
+  negLogLikelihood,
+  trainingLoss,
+} from "./model/losses";
+export { type ElboParts, elbo, iwaeBound } from "./model/elbo";
+export { type BetaSchedule, type Progress, cyclicalBeta, linearWarmup } from "./model/schedules";
 
-// Data: IDX files, MNIST and Fashion-MNIST.
-export * from "./data/idx";
-export * from "./data/datasets";
+// Models: autoencoder, denoising autoencoder, VAE; their input noise.
+export type {
+  Activation,
+  Architecture,
+  Likelihood,
+  ModelConfig,
+  ModelKind,
+  NoiseConfig,
+  NoiseKind,
+} from "./model/config";
+export {
+  type Encoding,
+  type Model,
+  countParams,
+  createAutoencoder,
+  createDenoisingAutoencoder,
+  createModel,
+  createVae,
+  decode,
+  disposeModel,
+  encode,
+  outputMean,
+  reconstruct,
+  sampleImages,
+  trainableVariables,
+} from "./model/model";
+export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
-// Seeding, batches, models, losses, training, evaluation.
-export * from "./random";
-export * from "./records";
-export * from "./data/batches";
-export * from "./model/config";
-export * from "./model/networks";
-export * from "./model/model";
-export * from "./model/likelihoods";
-export * from "./model/kl";
-export * from "./model/reparameterize";
-export * from "./model/noise";
-export * from "./model/schedules";
-export * from "./model/losses";
-export * from "./train/step";
-export * from "./train/loop";
-export * from "./train/progress";
-export * from "./train/checkpoint";
-export * from "./eval/loss";
-export * from "./eval/reconstruction";
-export * from "./eval/probe";
-export * from "./eval/roc";
+// Training: the step, the loop, its progress, checkpoints.
+export {
+  NonFiniteLossError,
+  type StepFunction,
+  type StepResult,
+  createOptimizer,
+  trainStep,
+} from "./train/step";
+export {
+  type EpochRecord,
+  type TrainOptions,
+  type TrainResult,
+  TrainingError,
+  formatEpoch,
+  historyRows,
+  train,
+} from "./train/loop";
+export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
+export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
 
-// Speed: kernel fixes for the wasm backend.
-export * from "./speed/wasm-fixes";
-export * from "./speed/wasm-threads";
-export * from "./speed/fused-adam";
-export * from "./speed/sum-of-squares";
-export * from "./speed/fused-bernoulli";
+// Evaluation.
+export {
+  type EvalOptions,
+  type IwaeNllOptions,
+  type Metrics,
+  anomalyScores,
+  evaluateElbo,
+  evaluateLoss,
+  iwaeNll,
+} from "./eval/loss";
+export { type ReconstructionErrors, denoisingPsnr, reconstructionErrors } from "./eval/reconstruction";
+export { type Codes, type ProbeOptions, encodeSet, knnAccuracy, linearProbeAccuracy } from "./eval/probe";
+export { rocAuc } from "./eval/roc";
 
-// Figures, images and tables.
-export * from "./figures/png";
-export * from "./figures/normal";
-export * from "./figures/images";
-export * from "./figures/charts";
-export * from "./figures/plotly";
-export * from "./figures/browser";
-export * from "./figures/display";
-export * from "./figures/tables";
-export * from "./figures/export";
+// Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
+export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
+export { DataFileError } from "./data/idx";
+export {
+  type Batch,
+  type ImageSet,
+  batches,
+  binarize,
+  binarizeStatic,
+  sliceImageSet,
+  toImageSet,
+} from "./data/batches";
+export { type Purpose, Rng, randomStream } from "./random";
+
+// Figures: charts, image grids, tables; showing them in a notebook and exporting them.
+export {
+  type Figure,
+  barChart,
+  heatmap,
+  histogram,
+  latentScatter,
+  lineChart,
+  lossChart,
+} from "./figures/charts";
+export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
+export { inverseNormalCdf } from "./figures/normal";
+export { showFigure, showImage } from "./figures/display";
+export { showTable, tableCsv, tableText } from "./figures/tables";
+export { exportFigure, exportTable, saveImage } from "./figures/export";
+
+// Exercises.
+export { checkExercise } from "./exercises";
+
+// Backend and run mode.
+export { type BackendName, type BackendReport, describeBackend, selectBackend } from "./backend";
+export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from "./speed/wasm-fixes";
+export { type RunMode, isQuick, pick, runMode } from "./mode";

@@ -1,10 +1,10 @@
 /**
- * Seeded randomness. One seed fixes everything random in a run: the order of the data, the
- * initial weights and the sampling noise (`eps` of the reparameterization, denoising noise).
+ * Seeded randomness. One seed fixes everything random in a run, and each consumer draws from its
+ * own stream: initial weights, data order, the reparameterization noise `eps`, input noise,
+ * binarization, evaluation and sampling never share draws, however many of them a run uses.
  *
  * TensorFlow.js ops take an optional numeric seed (`tf.randomNormal(shape, 0, 1, "float32", seed)`,
- * `tf.initializers.glorotUniform({ seed })`); an {@link Rng} hands out those seeds in a fixed order,
- * so a run is the same every time it is started with the same seed.
+ * `tf.initializers.glorotUniform({ seed })`); an {@link Rng} hands out such seeds in a fixed order.
  */
 
 /** A small seeded pseudo-random generator (mulberry32: 32-bit state, fast, good enough for shuffling). */
@@ -31,23 +31,38 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  /** A fresh seed for a TensorFlow.js op or initializer (a non-negative 31-bit integer). */
+  /** A fresh seed for a TensorFlow.js op or initializer: an integer in [1, 2^31 - 1]. */
   seed(): number {
-    return Math.floor(this.next() * 0x7fffffff);
-  }
-
-  /** An independent generator, e.g. one for data order and one for noise. */
-  fork(): Rng {
-    return new Rng(this.seed());
+    // Never 0: tfjs reads a seed as `seed ? seed : Math.random()`, so 0 would mean "unseeded".
+    return 1 + Math.floor(this.next() * 0x7ffffffe);
   }
 }
 
+/** What a stream of random numbers is for. */
+export type Purpose = "weights" | "order" | "eps" | "noise" | "binarization" | "evaluation" | "sampling";
+
 /**
- * The seed to hand a TensorFlow.js op. tfjs reads a seed as `seed ? seed : Math.random()`, so 0
- * would silently mean "unseeded"; it is mapped to 2^31, a value {@link Rng.seed} never returns.
+ * The random stream of one purpose in the run with this seed, optionally per `index` (the epoch
+ * in training). Streams are derived by hashing (seed, purpose, index), so they are independent of
+ * one another and of how much any other stream was used.
  */
-export function tfSeed(seed: number | undefined): number | undefined {
-  return seed === 0 ? 2 ** 31 : seed;
+export function randomStream(seed: number, purpose: Purpose, index = 0): Rng {
+  if (!Number.isFinite(seed)) throw new Error(`The seed must be a finite number, got ${seed}.`);
+  let h = mix(0x9e3779b9, Math.trunc(seed));
+  h = mix(h, Math.floor(Math.trunc(seed) / 2 ** 32)); // the high bits of large seeds count too
+  for (let i = 0; i < purpose.length; i++) h = mix(h, purpose.charCodeAt(i));
+  return new Rng(mix(h, index));
+}
+
+/** One round of MurmurHash3's mixing: a 32-bit value folded into the hash `h`. */
+function mix(h: number, value: number): number {
+  h = Math.imul(h ^ (value >>> 0), 0xcc9e2d51);
+  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Shuffles `array` in place (Fisher-Yates) and returns it. */

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND_ENV, describeBackend, selectBackend } from "../src";
+import { describeBackend, selectBackend } from "../src";
+import { BACKEND_ENV } from "../src/backend";
 
 test("without an override the fastest backend that starts runs, and the report says why", async () => {
   delete process.env[BACKEND_ENV];

@@ -15,7 +15,8 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
-import { DATA_DIR_ENV, DataFileError, downloadVerified, loadDataset, md5 } from "../src";
+import { DataFileError, loadDataset } from "../src";
+import { DATA_DIR_ENV, downloadVerified, md5 } from "../src/data/datasets";
 
 /** The official files beside the project (CI has ../shared/data); VAE_LAB_TEST_DATA_DIR overrides. */
 const SHARED = process.env.VAE_LAB_TEST_DATA_DIR ?? resolve(__dirname, "..", "..", "shared", "data");

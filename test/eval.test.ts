@@ -11,7 +11,9 @@ import {
   disposeModel,
   elbo,
   encodeSet,
+  evaluateElbo,
   evaluateLoss,
+  randomStream,
   iwaeNll,
   knnAccuracy,
   linearProbeAccuracy,
@@ -69,14 +71,20 @@ test("linear probe and kNN: near-perfect on separated clusters, near chance on r
   assert.throws(() => knnAccuracy(train, clusters(10, 2, 1, 5)), /3 dimensions but test codes 2/);
 });
 
-test("evaluateLoss of a VAE equals the mean negative ELBO with the same noise; IWAE k=1 is close, no leaks", async () => {
+test("evaluateElbo of a VAE equals the mean negative ELBO with the same eps; IWAE k=1 is close, no leaks", async () => {
   await selectBackend({ backend: "cpu" });
   const model = createModel({ inputShape: [4, 4, 1], latentDim: 2, hidden: [8], seed: 2 });
   const set = syntheticImages(50, 3);
   const before = tf.memory().numTensors;
-  const metrics = evaluateLoss(model, set, { seed: 10, batchSize: 64 });
+  const metrics = evaluateElbo(model, set, { seed: 10, batchSize: 64 });
+  assert.deepEqual(
+    evaluateLoss(model, set, { seed: 10, batchSize: 64 }),
+    metrics,
+    "default objective = -ELBO",
+  );
   const parts = tf.tidy(() => {
-    const { elbo: e, recon, kl } = elbo(model, tf.tensor2d(set.pixels, [50, 16]), 10);
+    const eps = tf.randomNormal([50, 2], 0, 1, "float32", randomStream(10, "evaluation").seed());
+    const { elbo: e, recon, kl } = elbo(model, tf.tensor2d(set.pixels, [50, 16]), eps as tf.Tensor2D);
     return [e, recon, kl].map((t) => tf.mean(t).arraySync() as number);
   });
   assert.ok(Math.abs(metrics.loss + parts[0]) < 1e-3, `${metrics.loss} vs ${-parts[0]}`);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MODE_ENV, isQuick, pick, runMode } from "../src";
+import { isQuick, pick, runMode } from "../src";
+import { MODE_ENV } from "../src/mode";
 
 test("run mode comes from VAE_LAB_MODE, full by default", () => {
   const saved = process.env[MODE_ENV];

@@ -8,6 +8,7 @@ import {
   maskingNoise,
   noiseFunction,
   saltAndPepperNoise,
+  Rng,
   selectBackend,
 } from "../src";
 import { syntheticImages } from "./library-fixtures";
@@ -26,24 +27,24 @@ function fraction(
 test("masking and salt-and-pepper noise corrupt the requested fraction; Gaussian noise stays in [0, 1]", async () => {
   await selectBackend({ backend: "cpu" });
   const half = tf.fill([100, 100], 0.5) as tf.Tensor2D;
-  const masked = maskingNoise(0.3)(half, 1);
+  const masked = maskingNoise(0.3)(half, new Rng(1));
   assert.ok(
     Math.abs(fraction(masked.dataSync() as Float32Array, half.dataSync(), (v) => v === 0) - 0.3) < 0.02,
   );
-  const sp = saltAndPepperNoise(0.2)(half, 1).dataSync() as Float32Array;
+  const sp = saltAndPepperNoise(0.2)(half, new Rng(1)).dataSync() as Float32Array;
   const salt = fraction(sp, half.dataSync(), (v) => v === 1);
   const pepper = fraction(sp, half.dataSync(), (v) => v === 0);
   assert.ok(Math.abs(salt - 0.1) < 0.015 && Math.abs(pepper - 0.1) < 0.015, `salt ${salt}, pepper ${pepper}`);
-  const g = gaussianNoise(1)(half, 1).dataSync() as Float32Array;
+  const g = gaussianNoise(1)(half, new Rng(1)).dataSync() as Float32Array;
   assert.ok(g.every((v) => v >= 0 && v <= 1));
   assert.ok(
     fraction(g, half.dataSync(), (v) => v === 0 || v === 1) > 0.5,
     "std 1 around 0.5 clips most pixels",
   );
-  // Same seed, same noise; another seed, other noise (redrawn every batch in training).
-  const again = noiseFunction({ kind: "masking", level: 0.3 })(half, 1);
+  // Same stream, same noise; another stream, other noise (redrawn every batch in training).
+  const again = noiseFunction({ kind: "masking", level: 0.3 })(half, new Rng(1));
   assert.deepEqual(again.dataSync(), masked.dataSync());
-  assert.notDeepEqual(maskingNoise(0.3)(half, 2).dataSync(), masked.dataSync());
+  assert.notDeepEqual(maskingNoise(0.3)(half, new Rng(2)).dataSync(), masked.dataSync());
   tf.dispose([half, masked, again]);
 });
 
@@ -56,8 +57,8 @@ test("static binarization draws 0/1 pixels once with probability = grey value; d
   const mean = (p: ArrayLike<number>) => Array.from(p).reduce((s, v) => s + v, 0) / p.length;
   assert.ok(Math.abs(mean(a.pixels) - mean(set.pixels)) < 0.02);
   const x = tf.tensor2d(set.pixels, [200, 16]);
-  const d1 = binarize(x, 1);
-  const d2 = binarize(x, 2);
+  const d1 = binarize(x, new Rng(1));
+  const d2 = binarize(x, new Rng(2));
   assert.ok(Math.abs(mean(d1.dataSync()) - mean(set.pixels)) < 0.02);
   assert.notDeepEqual(d1.dataSync(), d2.dataSync());
   tf.dispose([x, d1, d2]);

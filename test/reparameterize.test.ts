@@ -45,7 +45,12 @@ test("reparameterize rejects mismatched shapes with a clear error", async () => 
   await selectBackend({ backend: "cpu" });
   tf.tidy(() => {
     assert.throws(
-      () => reparameterize(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 4]) as tf.Tensor2D),
+      () =>
+        reparameterize(
+          tf.zeros([2, 3]) as tf.Tensor2D,
+          tf.zeros([2, 4]) as tf.Tensor2D,
+          tf.zeros([2, 3]) as tf.Tensor2D,
+        ),
       /same shape/,
     );
     assert.throws(

@@ -7,14 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import {
-  fusedAdamUpdate,
-  fusedBernoulli,
-  installWasmFixes,
-  registerWasmBackend,
-  selectBackend,
-  sumOfSquares,
-} from "../src";
+import { installWasmFixes, selectBackend } from "../src";
+import { fusedAdamUpdate } from "../src/speed/fused-adam";
+import { fusedBernoulli } from "../src/speed/fused-bernoulli";
+import { sumOfSquares } from "../src/speed/sum-of-squares";
+import { registerWasmBackend } from "../src/speed/wasm-threads";
 const BUILDS = [
   ["wasm-fused-1-thread", 1],
   ["wasm-fused-2-threads", 2],

@@ -34,7 +34,8 @@ test("the trainer writes a loadable checkpoint and metrics.json with the history
   ];
   const result = runTrainer([...args, "--seed", "3", "--out", out, "--iwae-k", "5", "--log-every", "1"]);
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /epoch 1\/2 {2}step 2\/2 {2}loss/);
+  assert.match(result.stdout, /epoch 1\/2 {2}step 2\/2 {2}objective [\d.]+ = recon [\d.]+ \+ kl/);
+  assert.match(result.stdout, /test -ELBO [\d.]+ = recon [\d.]+ \+ kl [\d.]+/);
   assert.match(result.stdout, /IWAE estimate of -log p\(x\), k=5, 128 test images/);
   for (const file of ["config.json", "weights.bin", "weights.json", "metrics.json"])
     assert.ok(existsSync(join(out, file)), file);

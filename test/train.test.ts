@@ -186,7 +186,7 @@ test("an aborted signal or shouldStop ends training after the current epoch, kee
   assert.equal(result.history.length, 2);
   assert.equal(result.stopped, true);
   assert.ok(
-    lines.some((l) => /^epoch 1\/5 {2}step 2\/2 {2}loss/.test(l)),
+    lines.some((l) => /^epoch 1\/5 {2}step 2\/2 {2}objective/.test(l)),
     lines.join("\n"),
   );
   assert.ok(lines.some((l) => /stopped after epoch 2/.test(l)));
@@ -212,12 +212,15 @@ test("bad inputs give clear errors: empty set, NaN pixel, wrong batch shape, dis
   await assert.rejects(train(model, withNaN, { epochs: 1, log: quiet }), /pixel 5 = NaN/);
   const optimizer = createOptimizer();
   const x = tf.zeros([3, 15]) as tf.Tensor2D;
-  assert.throws(() => trainStep(model, optimizer, x), /Expected a batch of shape \[batch, 16\]/);
+  assert.throws(
+    () => trainStep(model, optimizer, { x, input: x, eps: tf.zeros([3, 2]) }),
+    /Expected a batch of shape \[batch, 16\]/,
+  );
   x.dispose();
   // A batch kept past the next draw of batches() is disposed: say so instead of failing deep in tfjs.
   const [first] = [...batches(syntheticImages(8), 4)];
   assert.throws(
-    () => trainStep(model, optimizer, first.x),
+    () => trainStep(model, optimizer, { x: first.x, input: first.x, eps: tf.zeros([4, 2]) }),
     /batch tensor was disposed before use.*tf\.clone/,
   );
   assert.throws(() => createModel({ ...SMALL, latentDim: 0 }), /latentDim must be a positive integer/);
@@ -250,4 +253,28 @@ test("beta schedules: linear warm-up and cyclical annealing", () => {
   ) => steps.map((step) => schedule({ step, epoch: 1, stepsPerEpoch: 10 }));
   assert.deepEqual(at(linearWarmup(4, 2), [0, 1, 2, 4, 100]), [0, 0.5, 1, 2, 2]);
   assert.deepEqual(at(cyclicalBeta(10, 1, 0.5), [0, 2, 5, 9, 10, 12]), [0, 0.4, 1, 1, 0, 0.4]);
+});
+
+test("the epoch line shows the optimised objective with beta in its sum, beside the true test -ELBO", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const set = syntheticImages(32, 1);
+  const lines: string[] = [];
+  const { history, optimizer } = await train(model, set, {
+    epochs: 1,
+    batchSize: 16,
+    beta: 4,
+    testSet: set,
+    logEvery: 0,
+    log: (line) => lines.push(line),
+  });
+  const { train: t, test: e } = history[0];
+  assert.ok(Math.abs(t.loss - (t.recon + 4 * t.kl)) < 1e-3, "the objective is recon + 4 kl");
+  assert.ok(Math.abs(e!.loss - (e!.recon + e!.kl)) < 1e-3, "the test -ELBO is recon + kl");
+  assert.match(
+    lines[0],
+    /train objective [\d.]+ = recon [\d.]+ \+ 4 × kl [\d.]+ \| test -ELBO [\d.]+ = recon/,
+  );
+  optimizer.dispose();
+  disposeModel(model);
 });

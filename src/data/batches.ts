@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./datasets";
-import { Rng, permutation, tfSeed } from "../random";
+import { type Rng, permutation, randomStream } from "../random";
 
 /** Images as float pixels in [0, 1], one flat row per image, with optional labels. */
 export interface ImageSet {
@@ -65,19 +65,19 @@ export function sliceImageSet(set: ImageSet, start: number, count: number): Imag
 
 /**
  * Static binarization: every pixel becomes 1 with probability equal to its value, drawn once
- * (the fixed binarized MNIST of the literature). Dynamic binarization redraws every batch:
- * see {@link binarize}.
+ * (the fixed binarized MNIST of the literature) from the seed's binarization stream. Dynamic
+ * binarization redraws every batch: see {@link binarize}.
  */
 export function binarizeStatic(set: ImageSet, seed: number): ImageSet {
-  const rng = new Rng(seed);
+  const rng = randomStream(seed, "binarization");
   const pixels = new Float32Array(set.pixels.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = rng.next() < set.pixels[i] ? 1 : 0;
   return { ...set, pixels };
 }
 
 /** Dynamic binarization of a batch: each pixel is 1 with probability equal to its value. */
-export function binarize(x: tf.Tensor2D, seed: number): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), x), "float32") as tf.Tensor2D);
+export function binarize(x: tf.Tensor2D, rng: Rng): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), x), "float32") as tf.Tensor2D);
 }
 
 /** One batch: the images as a `[size, imageSize]` tensor and which examples they are. */

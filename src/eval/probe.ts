@@ -3,7 +3,7 @@
  * (softmax regression) and k-nearest neighbours predict the labels from the codes.
  */
 import * as tf from "@tensorflow/tfjs";
-import { tfSeed } from "../random";
+import { randomStream } from "../random";
 import { type Model, encode } from "../model/model";
 import { type ImageSet, batches, checkImageSet } from "../data/batches";
 
@@ -53,7 +53,15 @@ export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options
   const optimizer = tf.train.adam(options.learningRate ?? 0.05);
   // tidy disposes the initial values; variables outlive it.
   const w = tf.tidy(() =>
-    tf.variable(tf.randomNormal([trainCodes.dim, classes], 0, 0.01, "float32", tfSeed(options.seed ?? 0))),
+    tf.variable(
+      tf.randomNormal(
+        [trainCodes.dim, classes],
+        0,
+        0.01,
+        "float32",
+        randomStream(options.seed ?? 0, "weights").seed(),
+      ),
+    ),
   );
   const b = tf.tidy(() => tf.variable(tf.zeros([classes])));
   try {

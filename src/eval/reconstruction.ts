@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type Model, reconstruct } from "../model/model";
 import type { NoiseFn } from "../model/noise";
 import { type ImageSet, batches, checkImageSet } from "../data/batches";
+import { randomStream } from "../random";
 
 /** Reconstruction errors, averaged over images. */
 export interface ReconstructionErrors {
@@ -22,7 +23,7 @@ export interface ReconstructionEvalOptions {
   batchSize?: number;
   /** Corrupt the input with this noise first (reconstruction is compared with the clean image). */
   noise?: NoiseFn;
-  /** Seed of the noise. */
+  /** Seed of the noise (its noise stream). */
   seed?: number;
 }
 
@@ -46,40 +47,43 @@ function sumErrors(errors: tf.Tensor2D): number[] {
   return values;
 }
 
+/** Error sums of the reconstructions and of the (possibly corrupted) inputs, over a set. */
+function errorTotals(model: Model, set: ImageSet, options: ReconstructionEvalOptions) {
+  checkImageSet(set, "evaluation set");
+  const rng = randomStream(options.seed ?? 0, "noise");
+  const reconstructed = [0, 0, 0];
+  const inputs = [0, 0, 0];
+  for (const { x } of batches(set, options.batchSize ?? 1000)) {
+    const errors = tf.tidy(() => {
+      const input = options.noise ? options.noise(x, rng) : x;
+      return [imageErrors(x, reconstruct(model, input)), imageErrors(x, input)];
+    });
+    errors.forEach((e, k) => sumErrors(e).forEach((v, j) => ((k === 0 ? reconstructed : inputs)[j] += v)));
+    tf.dispose(errors);
+  }
+  const mean = ([bce, mse, psnr]: number[]) => ({ bce: bce / set.n, mse: mse / set.n, psnr: psnr / set.n });
+  return { reconstructed: mean(reconstructed), inputs: mean(inputs) };
+}
+
 /** BCE, MSE and PSNR of the model's reconstructions of `set` (from noisy inputs when `noise` is given). */
 export function reconstructionErrors(
   model: Model,
   set: ImageSet,
   options: ReconstructionEvalOptions = {},
 ): ReconstructionErrors {
-  checkImageSet(set, "evaluation set");
-  const totals = [0, 0, 0];
-  let i = 0;
-  for (const { x } of batches(set, options.batchSize ?? 1000)) {
-    const errors = tf.tidy(() => {
-      const input = options.noise ? options.noise(x, (options.seed ?? 0) + i++) : x;
-      return imageErrors(x, reconstruct(model, input));
-    });
-    sumErrors(errors).forEach((v, j) => (totals[j] += v));
-    errors.dispose();
-  }
-  return { bce: totals[0] / set.n, mse: totals[1] / set.n, psnr: totals[2] / set.n };
+  return errorTotals(model, set, options).reconstructed;
 }
 
-/** PSNR of the corrupted inputs (`noisy`) and of the model's reconstructions from them (`denoised`), dB. */
+/**
+ * PSNR (dB) of the corrupted inputs (`noisy`) and of the model's reconstructions from those same
+ * inputs (`denoised`), against the clean images.
+ */
 export function denoisingPsnr(
   model: Model,
   set: ImageSet,
   noise: NoiseFn,
   options: Omit<ReconstructionEvalOptions, "noise"> = {},
 ): { noisy: number; denoised: number } {
-  checkImageSet(set, "evaluation set");
-  let noisy = 0;
-  let i = 0;
-  for (const { x } of batches(set, options.batchSize ?? 1000)) {
-    const errors = tf.tidy(() => imageErrors(x, noise(x, (options.seed ?? 0) + i++)));
-    noisy += sumErrors(errors)[2];
-    errors.dispose();
-  }
-  return { noisy: noisy / set.n, denoised: reconstructionErrors(model, set, { ...options, noise }).psnr };
+  const { reconstructed, inputs } = errorTotals(model, set, { ...options, noise });
+  return { noisy: inputs.psnr, denoised: reconstructed.psnr };
 }

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, modelConfig } from "./config";
 import { convDecoder, convEncoder, inputSize, mlpDecoder, mlpEncoder } from "./networks";
-import { Rng, tfSeed } from "../random";
+import { randomStream } from "../random";
 
 /** An autoencoder of any kind. Build one with {@link createModel} (or createVae & co). */
 export interface Model {
@@ -29,7 +29,7 @@ export interface Encoding {
 /** Builds a model from a (partial) config; the seed fixes the initial weights. */
 export function createModel(options: Partial<ModelConfig> = {}): Model {
   const config = modelConfig(options);
-  const rng = new Rng(config.seed);
+  const rng = randomStream(config.seed, "weights");
   const conv = config.arch === "conv";
   const encoder = conv ? convEncoder(config, rng) : mlpEncoder(config, rng);
   const decoder = conv ? convDecoder(config, rng) : mlpDecoder(config, rng);
@@ -109,14 +109,18 @@ export function reconstruct(model: Model, x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => outputMean(model, decode(model, encode(model, x).mu)));
 }
 
-/** New images from the prior: decode `z ~ N(0, I)` (meaningful for a VAE). */
+/** New images from the prior: decode `z ~ N(0, I)` drawn from the seed's sampling stream (meaningful for a VAE). */
 export function sampleImages(model: Model, n: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() =>
-    outputMean(
-      model,
-      decode(model, tf.randomNormal([n, model.config.latentDim], 0, 1, "float32", tfSeed(seed))),
-    ),
-  );
+  return tf.tidy(() => {
+    const z = tf.randomNormal(
+      [n, model.config.latentDim],
+      0,
+      1,
+      "float32",
+      randomStream(seed, "sampling").seed(),
+    );
+    return outputMean(model, decode(model, z as tf.Tensor2D));
+  });
 }
 
 /** The weights the optimizer updates. */

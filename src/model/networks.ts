@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "./config";
-import { Rng } from "../random";
+import type { Rng } from "../random";
 
 /** Size of a flat image row. */
 export function inputSize(config: Pick<ModelConfig, "inputShape">): number {

@@ -1,21 +1,21 @@
 /**
  * Input corruption for denoising autoencoders. A noise function gets a clean batch (pixels in
- * [0, 1]) and a seed, and returns a corrupted copy; training redraws it every batch.
+ * [0, 1]) and a random stream, and returns a corrupted copy; training redraws it every batch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { tfSeed } from "../random";
-import type { NoiseConfig } from "./config";
+import type { Rng } from "../random";
+import type { ModelConfig, NoiseConfig } from "./config";
 
-/** Corrupts a batch. Write your own as `(x, seed) => tf.tidy(() => ...)`. */
-export type NoiseFn = (x: tf.Tensor2D, seed: number) => tf.Tensor2D;
+/** Corrupts a batch. Write your own as `(x, rng) => tf.tidy(() => ...)`, seeding ops with `rng.seed()`. */
+export type NoiseFn = (x: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
 
 /** Adds N(0, std^2) noise to every pixel, clipped back to [0, 1]. */
 export function gaussianNoise(std: number): NoiseFn {
-  return (x, seed) =>
+  return (x, rng) =>
     tf.tidy(
       () =>
         tf.clipByValue(
-          tf.add(x, tf.randomNormal(x.shape, 0, std, "float32", tfSeed(seed))),
+          tf.add(x, tf.randomNormal(x.shape, 0, std, "float32", rng.seed())),
           0,
           1,
         ) as tf.Tensor2D,
@@ -24,25 +24,19 @@ export function gaussianNoise(std: number): NoiseFn {
 
 /** Sets a random fraction `p` of the pixels to 0 (masking noise). */
 export function maskingNoise(p: number): NoiseFn {
-  return (x, seed) =>
-    tf.tidy(
-      () =>
-        tf.mul(
-          x,
-          tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p), "float32"),
-        ) as tf.Tensor2D,
-    );
+  return (x, rng) =>
+    tf.tidy(() => {
+      const kept = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), p);
+      return tf.mul(x, tf.cast(kept, "float32")) as tf.Tensor2D;
+    });
 }
 
 /** Sets a random fraction `p` of the pixels to 0 or 1, half each (salt-and-pepper noise). */
 export function saltAndPepperNoise(p: number): NoiseFn {
-  return (x, seed) =>
+  return (x, rng) =>
     tf.tidy(() => {
-      const hit = tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed)), p);
-      const salt = tf.cast(
-        tf.less(tf.randomUniform(x.shape, 0, 1, "float32", tfSeed(seed + 1)), 0.5),
-        "float32",
-      );
+      const hit = tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), p);
+      const salt = tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), 0.5), "float32");
       return tf.where(hit, salt, x) as tf.Tensor2D;
     });
 }
@@ -61,4 +55,9 @@ export function noiseFunction(config: NoiseConfig): NoiseFn {
         `Unknown noise kind ${JSON.stringify((config as NoiseConfig).kind)}: use gaussian, masking or salt-and-pepper.`,
       );
   }
+}
+
+/** The input noise a model was configured with: a denoising autoencoder's, else none. */
+export function configuredNoise(config: ModelConfig): NoiseFn | undefined {
+  return config.kind === "dae" && config.noise ? noiseFunction(config.noise) : undefined;
 }

@@ -1,15 +1,13 @@
 /**
- * One optimisation step on a custom loss, with tf.variableGrads + optimizer.applyGradients
- * (not model.fit: the loss is ours, and readers can swap its formulas).
+ * One training step: encode, reparameterize, decode, loss, gradients, optimizer update.
+ * Written with tf.variableGrads and optimizer.applyGradients rather than model.fit, because the
+ * loss is ours and readers swap its formulas.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Model } from "../model/model";
-import { trainableVariables } from "../model/model";
-import { type LossOptions, computeLoss } from "../model/losses";
-import { LeanAdamOptimizer } from "../speed/adam";
-import { sumOfSquares } from "../speed/sum-of-squares";
+import { type Model, trainableVariables } from "../model/model";
+import { type LossOptions, type TrainBatch, trainingLoss } from "../model/losses";
 
-/** Numbers (nats per image, batch means) of one step, read back after it. */
+/** The numbers of one step (nats per image, batch means), read back after it. */
 export interface StepResult {
   loss: number;
   recon: number;
@@ -17,6 +15,14 @@ export interface StepResult {
   /** Global norm of the gradient, a first thing to look at when training diverges. */
   gradNorm: number;
 }
+
+/** A training step; `train` runs {@link trainStep} unless given your own. */
+export type StepFunction = (
+  model: Model,
+  optimizer: tf.Optimizer,
+  batch: TrainBatch,
+  options: LossOptions,
+) => StepResult;
 
 /** Thrown when a loss or gradient is NaN or infinite; the weights are left as before the step. */
 export class NonFiniteLossError extends Error {
@@ -30,37 +36,34 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-/**
- * Adam, the optimiser of the reference recipe: tfjs's `tf.train.adam(learningRate)`, with its
- * update rearranged into fewer kernels (see {@link LeanAdamOptimizer}: 0.7 ms less per step on wasm).
- */
+/** Adam with the reference recipe's settings (learning rate 1e-3, beta1 0.9, beta2 0.999). */
 export function createOptimizer(learningRate = 1e-3): tf.Optimizer {
-  if (!(learningRate > 0)) throw new Error(`learningRate must be positive, got ${learningRate}.`);
-  return new LeanAdamOptimizer(learningRate);
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+    throw new Error(`learningRate must be a finite positive number, got ${learningRate}.`);
+  }
+  return tf.train.adam(learningRate);
 }
 
 /**
- * Computes the loss on batch `x`, its gradient, and updates the weights. Only the four result
- * numbers leave the backend (one read). If any is NaN/Inf the update is skipped and a
- * {@link NonFiniteLossError} is thrown, so the model keeps its last good weights.
+ * The loss on `batch`, its gradient, and one update of the weights. If the loss or the gradient
+ * is NaN/Inf the update is skipped and a {@link NonFiniteLossError} is thrown.
  */
 export function trainStep(
   model: Model,
   optimizer: tf.Optimizer,
-  x: tf.Tensor2D,
+  batch: TrainBatch,
   options: LossOptions = {},
 ): StepResult {
-  const variables = trainableVariables(model);
   const { numbers, grads } = tf.tidy(() => {
-    let parts: tf.Tensor1D | undefined;
+    let parts!: tf.Tensor;
     const { grads } = tf.variableGrads(() => {
-      const { loss, recon, kl } = computeLoss(model, x, options);
-      parts = tf.keep(tf.stack([loss, recon, kl]) as tf.Tensor1D);
+      const { loss, recon, kl } = trainingLoss(model, batch, options);
+      parts = tf.keep(tf.stack([loss, recon, kl])); // outlives variableGrads' own clean-up
       return loss;
-    }, variables);
-    const gradNorm = tf.sqrt(tf.addN(Object.values(grads).map(sumOfSquares)));
-    const numbers = tf.concat([parts!, tf.reshape(gradNorm, [1])]);
-    parts!.dispose();
+    }, trainableVariables(model));
+    const gradNorm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const numbers = tf.concat([parts, tf.reshape(gradNorm, [1])]);
+    parts.dispose();
     return { numbers, grads };
   });
   const [loss, recon, kl, gradNorm] = numbers.dataSync();
