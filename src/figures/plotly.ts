@@ -55,13 +55,23 @@ export function figureTitle(fig: Figure): string {
 /** Where plotly.js is served to the classic Notebook, under /nbextensions/ (set-up copies it there). */
 export const PLOTLY_NBEXTENSION = "vae-lab/plotly.min.js";
 
-/** The figure as plotly's MIME type carries it: data, layout and the config every view uses. */
+/**
+ * The figure as a chart output carries it (plotly's MIME type and the HTML): data, layout and the
+ * config every view uses, with fractional numbers cut to 7 significant digits. The library's data
+ * are float32, which hold no more, and JSON would print up to 17 (the spec of a 2-D latent scatter
+ * of 3,000 codes with ellipses is then half as long).
+ */
 export function figureSpec(fig: Figure): Required<Figure> {
-  return {
+  const spec = {
     data: fig.data,
     layout: fig.layout,
     config: { responsive: false, displaylogo: false, ...fig.config },
   };
+  return JSON.parse(
+    JSON.stringify(spec, (_key, v: unknown) =>
+      typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(7)) : v,
+    ),
+  );
 }
 
 /** require.js's name for plotly.js in the classic Notebook (its `nbextensions` path is /nbextensions/). */
