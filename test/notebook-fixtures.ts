@@ -1,7 +1,6 @@
 /** Small tslab notebooks and checks for the tests that run Jupyter. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { jupyterDir, jupyterPython, KERNEL_NAME } from "../scripts/jupyter";
 
@@ -19,13 +18,6 @@ export function tslabNotebook(...sources: string[]): string {
   }));
   const metadata = { kernelspec: { name: KERNEL_NAME, display_name: "TypeScript", language: "typescript" } };
   return JSON.stringify({ cells, metadata, nbformat: 4, nbformat_minor: 5 });
-}
-
-/** Writes `name.ipynb` with these cells into a new temporary folder and returns its path. */
-export function writeNotebook(name: string, ...sources: string[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), "vae-lab-nb-")), `${name}.ipynb`);
-  writeFileSync(path, tslabNotebook(...sources));
-  return path;
 }
 
 /** This checkout's Python with Jupyter and its kernel, or why they cannot be had (run set-up). */
