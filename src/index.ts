@@ -102,6 +102,7 @@ export {
   barChart,
   heatmap,
   histogram,
+  latentImageChart,
   latentScatter,
   lineChart,
   lossChart,

@@ -6,12 +6,14 @@ import {
   ellipsePath,
   heatmap,
   histogram,
+  latentImageChart,
   latentScatter,
   lineChart,
   lossChart,
   Trace,
 } from "../src/figures/charts";
 import { escapeScript, figureDiv, scriptJson, standaloneHtml } from "../src/figures/plotly";
+import { encodePng } from "../src/figures/png";
 
 test("lossChart draws one line per numeric key against the epoch", () => {
   const fig = lossChart(
@@ -77,6 +79,35 @@ test("latentScatter groups points by label and draws one-sigma ellipses from log
   // maxEllipses 2: label 1 keeps only point 0's ring (one ring, one null separator).
   assert.equal(rings[1].x.filter((v) => v === null).length, 1);
   assert.throws(() => latentScatter([[0, 0]], [1, 2]), /1 codes but 2 labels/);
+});
+
+test("latentScatter draws dashed circles with the 2-D prior mass inside each, and sized markers", () => {
+  const fig = latentScatter([[0, 0]], [0], { circles: [1, 2], markerSize: 9 });
+  assert.equal(fig.data[0].marker && (fig.data[0].marker as { size: number }).size, 9);
+  const circles = fig.data.filter((t) => String(t.name).startsWith("|z| ="));
+  assert.deepEqual(
+    circles.map((t) => t.name),
+    ["|z| = 1 (2-D N(0, I): 39.3% inside)", "|z| = 2 (2-D N(0, I): 86.5% inside)"],
+  );
+  const c = circles[1] as Trace & { x: number[]; y: number[] };
+  for (let i = 0; i < c.x.length; i++) assert.ok(Math.abs(Math.hypot(c.x[i], c.y[i]) - 2) < 1e-12);
+  assert.throws(() => latentScatter([[0, 0]], [0], { circles: [0] }), /radii must be positive/);
+});
+
+test("latentImageChart labels each tile centre with its latent value, the top row with the largest", () => {
+  // A 6x6 image of 3x3 tiles of 2x2 pixels.
+  const png = encodePng({ width: 6, height: 6, channels: 1, data: new Uint8Array(36) });
+  const fig = latentImageChart(png, [-1.5, 0, 1.5], { title: "manifold", tickEvery: 1 });
+  assert.equal(fig.data[0].type, "image");
+  assert.ok(String(fig.data[0].source).startsWith("data:image/png;base64,"));
+  const x = fig.layout.xaxis as { tickvals: number[]; ticktext: string[]; title: { text: string } };
+  const y = fig.layout.yaxis as { tickvals: number[]; ticktext: string[]; autorange: string };
+  assert.deepEqual(x.tickvals, [1, 3, 5]);
+  assert.deepEqual(x.ticktext, ["-1.50", "0.00", "1.50"]);
+  assert.deepEqual(y.ticktext, ["1.50", "0.00", "-1.50"]);
+  assert.equal(y.autorange, "reversed");
+  assert.equal(x.title.text, "z0");
+  assert.throws(() => latentImageChart(png, [0, 1, 2, 3]), /not a square grid of 4 x 4 tiles/);
 });
 
 test("histogram, barChart and heatmap build the right trace types", () => {

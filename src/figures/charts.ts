@@ -1,6 +1,7 @@
 /**
  * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
- * label (with one-sigma ellipses), histograms, bar charts and heatmaps. A figure is plain JSON
+ * label (with one-sigma ellipses), histograms, bar charts, heatmaps, and grids of decoded latent
+ * points with axes in latent units. A figure is plain JSON
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -117,6 +118,15 @@ export interface LatentScatterOptions extends ChartOptions {
   classNames?: readonly string[];
   /** The two latent coordinates shown (default [0, 1]). */
   dims?: [number, number];
+  /** Marker size in pixels (default 5). */
+  markerSize?: number;
+  /** Opacity of the ellipse outlines (default 0.4; raise it when few ellipses are drawn). */
+  ellipseOpacity?: number;
+  /**
+   * Radii of dashed circles centred at the origin, e.g. [1, 2, 3] to show where a 2-D standard
+   * normal prior puts its mass; the legend gives the mass inside each, 1 - exp(-r^2 / 2).
+   */
+  circles?: number[];
 }
 
 /**
@@ -141,7 +151,7 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
     data.push({
       type: "scatter", mode: "markers", name, legendgroup: name,
       x: idx.map((i) => z[i][dx]), y: idx.map((i) => z[i][dy]),
-      marker: { color, size: 5, opacity: 0.7 },
+      marker: { color, size: opts.markerSize ?? 5, opacity: 0.7 },
     });
     if (!logVar) continue;
     // All ellipses of a class in one trace; null breaks the line between ellipses.
@@ -154,7 +164,15 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
     }
     data.push({
       type: "scatter", mode: "lines", name: `${name} (1 sigma)`, legendgroup: name, showlegend: false,
-      x: ex, y: ey, line: { color, width: 1 }, opacity: 0.4, hoverinfo: "skip",
+      x: ex, y: ey, line: { color, width: 1 }, opacity: opts.ellipseOpacity ?? 0.4, hoverinfo: "skip",
+    });
+  }
+  for (const r of opts.circles ?? []) {
+    if (!(r > 0)) throw new Error(`latentScatter: circle radii must be positive, got ${r}.`);
+    const mass = 100 * (1 - Math.exp(-(r * r) / 2));
+    data.push({
+      type: "scatter", mode: "lines", name: `|z| = ${r} (2-D N(0, I): ${mass.toFixed(1)}% inside)`,
+      ...ellipsePath(0, 0, r, r, 96), line: { color: "#444", width: 1.5, dash: "dash" }, hoverinfo: "skip",
     });
   }
   const xTitle = opts.xTitle ?? `z${dx}`;
@@ -194,4 +212,58 @@ export function heatmap(z: number[][] | tf.Tensor2D, opts: ChartOptions & { x?: 
   if (opts.x) trace.x = opts.x;
   if (opts.y) trace.y = opts.y;
   return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" } }) };
+}
+
+/** Options of {@link latentImageChart}. */
+export interface LatentImageOptions extends ChartOptions {
+  /** Label every this many tiles (default: about 10 labels per axis). */
+  tickEvery?: number;
+  /** Digits after the decimal point of the tick labels (default 2). */
+  decimals?: number;
+}
+
+/**
+ * A square grid image of decoded latent points (e.g. `latentManifold(decode, { values })`) as a
+ * chart whose axes are in latent units: tile column c is at `values[c]` on the x axis, and tile
+ * row r (from the top) at `values[values.length - 1 - r]` on the y axis, each tick label at the
+ * centre of its tile. Axis titles default to z0 and z1.
+ */
+export function latentImageChart(png: Uint8Array, values: ArrayLike<number>, opts: LatentImageOptions = {}): Figure {
+  const { width, height } = pngSize(png);
+  const steps = values.length;
+  if (steps < 1 || width !== height || width % steps !== 0) {
+    throw new Error(`latentImageChart: a ${width}x${height} image is not a square grid of ${steps} x ${steps} tiles.`);
+  }
+  const tile = width / steps;
+  const every = opts.tickEvery ?? Math.max(1, Math.round(steps / 10));
+  const decimals = opts.decimals ?? 2;
+  const ticks = Array.from({ length: steps }, (_, i) => i).filter((i) => i % every === 0 || i === steps - 1);
+  const label = (v: number) => v.toFixed(decimals);
+  const axis = (title: string, text: (i: number) => string) => ({
+    title: { text: title }, automargin: true, showgrid: false, zeroline: false,
+    tickmode: "array", tickvals: ticks.map((i) => (i + 0.5) * tile), ticktext: ticks.map(text),
+  });
+  const trace: Trace = {
+    type: "image", source: `data:image/png;base64,${Buffer.from(png).toString("base64")}`,
+    x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: "skip",
+  };
+  const size = opts.width ?? 640;
+  return {
+    data: [trace],
+    layout: layout(
+      { ...opts, width: size, height: opts.height ?? size },
+      {
+        xaxis: axis(opts.xTitle ?? "z0", (i) => label(values[i])),
+        // Image rows run downwards; the top row holds the largest value.
+        yaxis: { ...axis(opts.yTitle ?? "z1", (i) => label(values[steps - 1 - i])), autorange: "reversed", scaleanchor: "x" },
+      },
+    ),
+  };
+}
+
+/** Width and height of a PNG, read from its IHDR chunk. */
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  if (png.length < 24 || view.getUint32(12) !== 0x49484452) throw new Error("not a PNG file (no IHDR chunk).");
+  return { width: view.getUint32(16), height: view.getUint32(20) };
 }
