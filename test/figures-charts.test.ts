@@ -110,6 +110,16 @@ test("latentImageChart labels each tile centre with its latent value, the top ro
   assert.throws(() => latentImageChart(png, [0, 1, 2, 3]), /not a square grid of 4 x 4 tiles/);
 });
 
+test("latentImageChart draws circles of latent radius r around the origin, in pixel coordinates", () => {
+  // 3 tiles of 2 pixels at z = -1, 0, 1: z = 0 is the centre pixel 3, one latent unit is 2 pixels.
+  const png = encodePng({ width: 6, height: 6, channels: 1, data: new Uint8Array(36) });
+  const shapes = latentImageChart(png, [-1, 0, 1], { circles: [1.5] }).layout.shapes as Array<
+    Record<string, number>
+  >;
+  assert.deepEqual([shapes[0].x0, shapes[0].x1, shapes[0].y0, shapes[0].y1], [0, 6, 0, 6]);
+  assert.throws(() => latentImageChart(png, [-1, 0, 2], { circles: [1] }), /evenly spaced/);
+});
+
 test("histogram, barChart and heatmap build the right trace types", () => {
   assert.deepEqual(histogram([1, 2, 3], { bins: 5 }).data[0], {
     type: "histogram",

@@ -220,6 +220,11 @@ export interface LatentImageOptions extends ChartOptions {
   tickEvery?: number;
   /** Digits after the decimal point of the tick labels (default 2). */
   decimals?: number;
+  /**
+   * Radii of dashed circles around the origin, in latent units (evenly spaced `values` only), e.g.
+   * [1, 2, 3] to show where a 2-D standard normal prior puts its mass.
+   */
+  circles?: number[];
 }
 
 /**
@@ -248,6 +253,19 @@ export function latentImageChart(png: Uint8Array, values: ArrayLike<number>, opt
     x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: "skip",
   };
   const size = opts.width ?? 640;
+  const shapes = (opts.circles ?? []).map((r) => {
+    const step = (values[steps - 1] - values[0]) / (steps - 1);
+    const even = Array.from(values).every((v, i) => Math.abs(v - values[0] - i * step) <= 1e-9 * Math.abs(step) * steps);
+    if (!(steps > 1 && even)) throw new Error("latentImageChart: circles need evenly spaced values.");
+    if (!(r > 0)) throw new Error(`latentImageChart: circle radii must be positive, got ${r}.`);
+    // Pixel position of latent value z: tile centres sit at (i + 0.5) * tile.
+    const px = (z: number) => ((z - values[0]) / step + 0.5) * tile;
+    const py = (z: number) => ((values[steps - 1] - z) / step + 0.5) * tile;
+    return {
+      type: "circle", xref: "x", yref: "y", x0: px(-r), x1: px(r), y0: py(r), y1: py(-r),
+      line: { color: "#ff6692", width: 1.5, dash: "dash" },
+    };
+  });
   return {
     data: [trace],
     layout: layout(
@@ -256,6 +274,7 @@ export function latentImageChart(png: Uint8Array, values: ArrayLike<number>, opt
         xaxis: axis(opts.xTitle ?? "z0", (i) => label(values[i])),
         // Image rows run downwards; the top row holds the largest value.
         yaxis: { ...axis(opts.yTitle ?? "z1", (i) => label(values[steps - 1 - i])), autorange: "reversed", scaleanchor: "x" },
+        shapes,
       },
     ),
   };
