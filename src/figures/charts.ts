@@ -231,7 +231,8 @@ export interface LatentImageOptions extends ChartOptions {
  * A square grid image of decoded latent points (e.g. `latentManifold(decode, { values })`) as a
  * chart whose axes are in latent units: tile column c is at `values[c]` on the x axis, and tile
  * row r (from the top) at `values[values.length - 1 - r]` on the y axis, each tick label at the
- * centre of its tile. Axis titles default to z0 and z1.
+ * centre of its tile. Axis titles default to z0 and z1. The default size shows the image at its
+ * own resolution.
  */
 export function latentImageChart(png: Uint8Array, values: ArrayLike<number>, opts: LatentImageOptions = {}): Figure {
   const { width, height } = pngSize(png);
@@ -252,7 +253,8 @@ export function latentImageChart(png: Uint8Array, values: ArrayLike<number>, opt
     type: "image", source: `data:image/png;base64,${Buffer.from(png).toString("base64")}`,
     x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: "skip",
   };
-  const size = opts.width ?? 640;
+  // By default the image is drawn at its own resolution (scaling a tiled image down blurs it).
+  const size = opts.width ?? Math.max(400, width + 140);
   const shapes = (opts.circles ?? []).map((r) => {
     const step = (values[steps - 1] - values[0]) / (steps - 1);
     const even = Array.from(values).every((v, i) => Math.abs(v - values[0] - i * step) <= 1e-9 * Math.abs(step) * steps);
