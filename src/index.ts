@@ -100,6 +100,7 @@ export { type Purpose, Rng, randomStream } from "./random";
 export {
   type Figure,
   barChart,
+  ecdfChart,
   heatmap,
   histogram,
   latentImageChart,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
   barChart,
+  ecdfChart,
   ellipsePath,
   heatmap,
   histogram,
@@ -118,6 +119,16 @@ test("latentImageChart draws circles of latent radius r around the origin, in pi
   >;
   assert.deepEqual([shapes[0].x0, shapes[0].x1, shapes[0].y0, shapes[0].y1], [0, 6, 0, 6]);
   assert.throws(() => latentImageChart(png, [-1, 0, 2], { circles: [1] }), /evenly spaced/);
+});
+
+test("ecdfChart sorts each sample and steps from 1/n to 1", () => {
+  const fig = ecdfChart({ a: [3, 1, 2], b: Float32Array.of(5) }, { title: "cdf" });
+  assert.deepEqual(fig.data[0].x, [1, 2, 3]);
+  assert.deepEqual(fig.data[0].y, [1 / 3, 2 / 3, 1]);
+  assert.deepEqual(fig.data[1].y, [1]);
+  assert.equal((fig.data[0].line as { shape: string }).shape, "hv");
+  assert.throws(() => ecdfChart({}), /at least one sample/);
+  assert.throws(() => ecdfChart({ a: [] }), /sample "a" is empty/);
 });
 
 test("histogram, barChart and heatmap build the right trace types", () => {

@@ -1,6 +1,6 @@
 /**
  * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
- * label (with one-sigma ellipses), histograms, bar charts, heatmaps, and grids of decoded latent
+ * label (with one-sigma ellipses), histograms and empirical CDFs, bar charts, heatmaps, and grids of decoded latent
  * points with axes in latent units. A figure is plain JSON
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
@@ -189,6 +189,25 @@ export function histogram(samples: Record<string, ArrayLike<number>> | ArrayLike
     opacity: names.length > 1 ? 0.6 : 1, ...(opts.bins ? { nbinsx: opts.bins } : {}),
   }));
   return { data, layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }) };
+}
+
+/**
+ * Empirical cumulative distribution functions of named samples, one step line each: at x, the
+ * share of the sample's values that are <= x. Easier to compare than overlaid histograms when the
+ * samples overlap: a curve further right holds larger values.
+ */
+export function ecdfChart(samples: Record<string, ArrayLike<number>>, opts: ChartOptions = {}): Figure {
+  const names = Object.keys(samples);
+  if (names.length === 0) throw new Error("ecdfChart: give at least one sample.");
+  const data = names.map((name) => {
+    const x = Float64Array.from(samples[name]).sort();
+    if (x.length === 0) throw new Error(`ecdfChart: sample "${name}" is empty.`);
+    return {
+      type: "scatter", mode: "lines", name, line: { shape: "hv" },
+      x: Array.from(x), y: Array.from(x, (_, i) => (i + 1) / x.length),
+    };
+  });
+  return { data, layout: layout({ yTitle: "share of the sample at or below x", ...opts }, { hovermode: "closest" }) };
 }
 
 function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
