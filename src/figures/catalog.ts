@@ -9,7 +9,7 @@ import { loadDataset, CLASS_NAMES, type Dataset, type DatasetName } from "../dat
 import { sliceImageSet, toImageSet, type ImageSet } from "../data/batches";
 import { createVae, decode, disposeModel, encode, outputMean, reconstruct, sampleImages, type Model } from "../model/model";
 import { train, type EpochRecord } from "../train/loop";
-import { barChart, heatmap, histogram, latentScatter, lossChart, type Figure } from "./charts";
+import { barChart, heatmap, histogram, latentImageChart, latentScatter, lossChart, type Figure } from "./charts";
 import { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./images";
 import { exportFigure, exportTable, saveImage, type ExportOptions } from "./export";
 import type { TableInput } from "./tables";
@@ -149,21 +149,28 @@ export const COURSE_FIGURES: CourseFigure[] = [
     },
   },
   {
-    name: "03-latent-scatter", notebook: "03_latent_space",
+    name: "04-latent-scatter", notebook: "04_latent_space",
     build: async (ctx) => {
       const { model, testSet } = await ctx.trainedVae(2);
       const x = firstImages(testSet, 1000);
       const { mu, logVar } = encode(model, x);
       const fig = latentScatter(mu, testSet.labels!.subarray(0, 1000), {
-        logVar, maxEllipses: 150, title: "Test codes (posterior means) with one-sigma ellipses",
+        circles: [1, 2, 3], title: "Test codes (posterior means) of a 2-D VAE; dashed: the prior",
       });
       tf.dispose([x, mu, logVar!]);
       return fig;
     },
   },
-  { name: "03-latent-manifold", notebook: "03_latent_space", build: async (ctx) => latentManifold(decoderOf((await ctx.trainedVae(2)).model), { steps: 20 }) },
   {
-    name: "03-interpolation", notebook: "03_latent_space",
+    name: "04-latent-manifold", notebook: "04_latent_space",
+    build: async (ctx) => {
+      const values = Array.from({ length: 25 }, (_, i) => -3 + i / 4);
+      const png = latentManifold(decoderOf((await ctx.trainedVae(2)).model), { values });
+      return latentImageChart(png, values, { title: "Decoder outputs over a grid of codes; dashed: the prior", tickEvery: 4, decimals: 0, circles: [1, 2, 3] });
+    },
+  },
+  {
+    name: "04-interpolation", notebook: "04_latent_space",
     build: async (ctx) => {
       const { model, testSet } = await ctx.trainedVae(2);
       const x = firstImages(testSet, 8);
