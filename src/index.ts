@@ -103,12 +103,12 @@ export {
   ecdfChart,
   heatmap,
   histogram,
-  latentImageChart,
   latentScatter,
   lineChart,
   lossChart,
 } from "./figures/charts";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
+export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { inverseNormalCdf } from "./figures/normal";
 export { showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";

@@ -7,14 +7,12 @@ import {
   ellipsePath,
   heatmap,
   histogram,
-  latentImageChart,
   latentScatter,
   lineChart,
   lossChart,
   Trace,
 } from "../src/figures/charts";
 import { escapeScript, figureDiv, scriptJson, standaloneHtml } from "../src/figures/plotly";
-import { encodePng } from "../src/figures/png";
 
 test("lossChart draws one line per numeric key against the epoch", () => {
   const fig = lossChart(
@@ -95,38 +93,15 @@ test("latentScatter draws dashed circles with the 2-D prior mass inside each, an
   assert.throws(() => latentScatter([[0, 0]], [0], { circles: [0] }), /radii must be positive/);
 });
 
-test("latentImageChart labels each tile centre with its latent value, the top row with the largest", () => {
-  // A 6x6 image of 3x3 tiles of 2x2 pixels.
-  const png = encodePng({ width: 6, height: 6, channels: 1, data: new Uint8Array(36) });
-  const fig = latentImageChart(png, [-1.5, 0, 1.5], { title: "manifold", tickEvery: 1 });
-  assert.equal(fig.data[0].type, "image");
-  assert.ok(String(fig.data[0].source).startsWith("data:image/png;base64,"));
-  const x = fig.layout.xaxis as { tickvals: number[]; ticktext: string[]; title: { text: string } };
-  const y = fig.layout.yaxis as { tickvals: number[]; ticktext: string[]; autorange: string };
-  assert.deepEqual(x.tickvals, [1, 3, 5]);
-  assert.deepEqual(x.ticktext, ["-1.50", "0.00", "1.50"]);
-  assert.deepEqual(y.ticktext, ["1.50", "0.00", "-1.50"]);
-  assert.equal(y.autorange, "reversed");
-  assert.equal(x.title.text, "z0");
-  assert.throws(() => latentImageChart(png, [0, 1, 2, 3]), /not a square grid of 4 x 4 tiles/);
-});
-
-test("latentImageChart draws circles of latent radius r around the origin, in pixel coordinates", () => {
-  // 3 tiles of 2 pixels at z = -1, 0, 1: z = 0 is the centre pixel 3, one latent unit is 2 pixels.
-  const png = encodePng({ width: 6, height: 6, channels: 1, data: new Uint8Array(36) });
-  const shapes = latentImageChart(png, [-1, 0, 1], { circles: [1.5] }).layout.shapes as Array<
-    Record<string, number>
-  >;
-  assert.deepEqual([shapes[0].x0, shapes[0].x1, shapes[0].y0, shapes[0].y1], [0, 6, 0, 6]);
-  assert.throws(() => latentImageChart(png, [-1, 0, 2], { circles: [1] }), /evenly spaced/);
-});
-
-test("ecdfChart sorts each sample and steps from 1/n to 1", () => {
+test("ecdfChart sorts each sample and steps from 1/n to 1, at no more than `points` ranks", () => {
   const fig = ecdfChart({ a: [3, 1, 2], b: Float32Array.of(5) }, { title: "cdf" });
   assert.deepEqual(fig.data[0].x, [1, 2, 3]);
   assert.deepEqual(fig.data[0].y, [1 / 3, 2 / 3, 1]);
   assert.deepEqual(fig.data[1].y, [1]);
   assert.equal((fig.data[0].line as { shape: string }).shape, "hv");
+  const thin = ecdfChart({ a: Array.from({ length: 1001 }, (_, i) => 1000 - i) }, { points: 11 });
+  assert.deepEqual(thin.data[0].x, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+  assert.equal((thin.data[0].y as number[])[10], 1);
   assert.throws(() => ecdfChart({}), /at least one sample/);
   assert.throws(() => ecdfChart({ a: [] }), /sample "a" is empty/);
 });

@@ -9,9 +9,10 @@ import { loadDataset, CLASS_NAMES, type Dataset, type DatasetName } from "../dat
 import { sliceImageSet, toImageSet, type ImageSet } from "../data/batches";
 import { createVae, decode, disposeModel, encode, outputMean, reconstruct, sampleImages, type Model } from "../model/model";
 import { train, type EpochRecord } from "../train/loop";
-import { barChart, heatmap, histogram, latentImageChart, latentScatter, lossChart, type Figure } from "./charts";
+import { barChart, heatmap, histogram, latentScatter, lossChart, type Figure } from "./charts";
 import { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./images";
 import { exportFigure, exportTable, saveImage, type ExportOptions } from "./export";
+import { latentManifoldWithAxes } from "./manifold-axes";
 import type { TableInput } from "./tables";
 
 /** What a course figure is: a plotly chart, PNG bytes of an image grid, or a table. */
@@ -165,8 +166,7 @@ export const COURSE_FIGURES: CourseFigure[] = [
     name: "04-latent-manifold", notebook: "04_latent_space",
     build: async (ctx) => {
       const values = Array.from({ length: 25 }, (_, i) => -3 + i / 4);
-      const png = latentManifold(decoderOf((await ctx.trainedVae(2)).model), { values });
-      return latentImageChart(png, values, { title: "Decoder outputs over a grid of codes; dashed: the prior", tickEvery: 4, decimals: 0, circles: [1, 2, 3] });
+      return latentManifoldWithAxes(decoderOf((await ctx.trainedVae(2)).model), { values, tickEvery: 4, decimals: 0, circles: [1, 2, 3] });
     },
   },
   {

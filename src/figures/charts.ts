@@ -1,7 +1,6 @@
 /**
  * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
- * label (with one-sigma ellipses), histograms and empirical CDFs, bar charts, heatmaps, and grids of decoded latent
- * points with axes in latent units. A figure is plain JSON
+ * label (with one-sigma ellipses), histograms and empirical CDFs, bar charts and heatmaps. A figure is plain JSON
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -193,18 +192,21 @@ export function histogram(samples: Record<string, ArrayLike<number>> | ArrayLike
 
 /**
  * Empirical cumulative distribution functions of named samples, one step line each: at x, the
- * share of the sample's values that are <= x. Easier to compare than overlaid histograms when the
+ * share of the sample's values that are <= x (drawn at no more than `points` ranks, default 200). Easier to compare than overlaid histograms when the
  * samples overlap: a curve further right holds larger values.
  */
-export function ecdfChart(samples: Record<string, ArrayLike<number>>, opts: ChartOptions = {}): Figure {
+export function ecdfChart(samples: Record<string, ArrayLike<number>>, opts: ChartOptions & { points?: number } = {}): Figure {
   const names = Object.keys(samples);
   if (names.length === 0) throw new Error("ecdfChart: give at least one sample.");
+  const points = opts.points ?? 200;
   const data = names.map((name) => {
     const x = Float64Array.from(samples[name]).sort();
     if (x.length === 0) throw new Error(`ecdfChart: sample "${name}" is empty.`);
+    // At most `points` steps, evenly spaced in rank (the first and last included), so the figure stays small.
+    const ranks = x.length <= points ? x.map((_, i) => i) : Float64Array.from({ length: points }, (_, k) => Math.round((k * (x.length - 1)) / (points - 1)));
     return {
       type: "scatter", mode: "lines", name, line: { shape: "hv" },
-      x: Array.from(x), y: Array.from(x, (_, i) => (i + 1) / x.length),
+      x: Array.from(ranks, (i) => x[i]), y: Array.from(ranks, (i) => (i + 1) / x.length),
     };
   });
   return { data, layout: layout({ yTitle: "share of the sample at or below x", ...opts }, { hovermode: "closest" }) };
@@ -231,79 +233,4 @@ export function heatmap(z: number[][] | tf.Tensor2D, opts: ChartOptions & { x?: 
   if (opts.x) trace.x = opts.x;
   if (opts.y) trace.y = opts.y;
   return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" } }) };
-}
-
-/** Options of {@link latentImageChart}. */
-export interface LatentImageOptions extends ChartOptions {
-  /** Label every this many tiles (default: about 10 labels per axis). */
-  tickEvery?: number;
-  /** Digits after the decimal point of the tick labels (default 2). */
-  decimals?: number;
-  /**
-   * Radii of dashed circles around the origin, in latent units (evenly spaced `values` only), e.g.
-   * [1, 2, 3] to show where a 2-D standard normal prior puts its mass.
-   */
-  circles?: number[];
-}
-
-/**
- * A square grid image of decoded latent points (e.g. `latentManifold(decode, { values })`) as a
- * chart whose axes are in latent units: tile column c is at `values[c]` on the x axis, and tile
- * row r (from the top) at `values[values.length - 1 - r]` on the y axis, each tick label at the
- * centre of its tile. Axis titles default to z0 and z1. The default size shows the image at its
- * own resolution.
- */
-export function latentImageChart(png: Uint8Array, values: ArrayLike<number>, opts: LatentImageOptions = {}): Figure {
-  const { width, height } = pngSize(png);
-  const steps = values.length;
-  if (steps < 1 || width !== height || width % steps !== 0) {
-    throw new Error(`latentImageChart: a ${width}x${height} image is not a square grid of ${steps} x ${steps} tiles.`);
-  }
-  const tile = width / steps;
-  const every = opts.tickEvery ?? Math.max(1, Math.round(steps / 10));
-  const decimals = opts.decimals ?? 2;
-  const ticks = Array.from({ length: steps }, (_, i) => i).filter((i) => i % every === 0 || i === steps - 1);
-  const label = (v: number) => v.toFixed(decimals);
-  const axis = (title: string, text: (i: number) => string) => ({
-    title: { text: title }, automargin: true, showgrid: false, zeroline: false,
-    tickmode: "array", tickvals: ticks.map((i) => (i + 0.5) * tile), ticktext: ticks.map(text),
-  });
-  const trace: Trace = {
-    type: "image", source: `data:image/png;base64,${Buffer.from(png).toString("base64")}`,
-    x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: "skip",
-  };
-  // By default the image is drawn at its own resolution (scaling a tiled image down blurs it).
-  const size = opts.width ?? Math.max(400, width + 140);
-  const shapes = (opts.circles ?? []).map((r) => {
-    const step = (values[steps - 1] - values[0]) / (steps - 1);
-    const even = Array.from(values).every((v, i) => Math.abs(v - values[0] - i * step) <= 1e-9 * Math.abs(step) * steps);
-    if (!(steps > 1 && even)) throw new Error("latentImageChart: circles need evenly spaced values.");
-    if (!(r > 0)) throw new Error(`latentImageChart: circle radii must be positive, got ${r}.`);
-    // Pixel position of latent value z: tile centres sit at (i + 0.5) * tile.
-    const px = (z: number) => ((z - values[0]) / step + 0.5) * tile;
-    const py = (z: number) => ((values[steps - 1] - z) / step + 0.5) * tile;
-    return {
-      type: "circle", xref: "x", yref: "y", x0: px(-r), x1: px(r), y0: py(r), y1: py(-r),
-      line: { color: "#ff6692", width: 1.5, dash: "dash" },
-    };
-  });
-  return {
-    data: [trace],
-    layout: layout(
-      { ...opts, width: size, height: opts.height ?? size },
-      {
-        xaxis: axis(opts.xTitle ?? "z0", (i) => label(values[i])),
-        // Image rows run downwards; the top row holds the largest value.
-        yaxis: { ...axis(opts.yTitle ?? "z1", (i) => label(values[steps - 1 - i])), autorange: "reversed", scaleanchor: "x" },
-        shapes,
-      },
-    ),
-  };
-}
-
-/** Width and height of a PNG, read from its IHDR chunk. */
-function pngSize(png: Uint8Array): { width: number; height: number } {
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  if (png.length < 24 || view.getUint32(12) !== 0x49484452) throw new Error("not a PNG file (no IHDR chunk).");
-  return { width: view.getUint32(16), height: view.getUint32(20) };
 }
