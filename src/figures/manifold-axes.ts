@@ -4,7 +4,14 @@
  * is as small as the grid itself and reads the same everywhere.
  */
 import { encodePng } from "./png";
-import { type Decode, type ManifoldOptions, decodeToGrey, manifoldPoints, manifoldValues, tileImages } from "./images";
+import {
+  type Decode,
+  type ManifoldOptions,
+  decodeToGrey,
+  manifoldPoints,
+  manifoldValues,
+  tileImages,
+} from "./images";
 
 /** 5 x 7 glyphs of the characters tick labels and axis names need. */
 const GLYPHS: Record<string, string[]> = {
@@ -42,7 +49,8 @@ export function drawText(data: Uint8Array, width: number, x: number, y: number, 
       for (let c = 0; c < 5; c++) {
         if (row[c] !== "1") continue;
         for (let dy = 0; dy < SCALE; dy++)
-          for (let dx = 0; dx < SCALE; dx++) data[(y + r * SCALE + dy) * width + x + k * ADVANCE + c * SCALE + dx] = INK;
+          for (let dx = 0; dx < SCALE; dx++)
+            data[(y + r * SCALE + dy) * width + x + k * ADVANCE + c * SCALE + dx] = INK;
       }
     });
   });
@@ -66,7 +74,11 @@ export interface ManifoldAxesOptions extends ManifoldOptions {
 export function latentManifoldWithAxes(decode: Decode, opts: ManifoldAxesOptions = {}): Uint8Array {
   const values = manifoldValues(opts);
   const steps = values.length;
-  const tiles = tileImages(decodeToGrey(decode, manifoldPoints(opts), opts), steps, steps, { gap: 0, scale: 1, ...opts });
+  const tiles = tileImages(decodeToGrey(decode, manifoldPoints(opts), opts), steps, steps, {
+    gap: 0,
+    scale: 1,
+    ...opts,
+  });
   const size = tiles.width / steps;
   const every = opts.tickEvery ?? Math.max(1, Math.round(steps / 7));
   const ticks = Array.from({ length: steps }, (_, i) => i).filter((i) => i % every === 0 || i === steps - 1);
@@ -84,7 +96,8 @@ export function latentManifoldWithAxes(decode: Decode, opts: ManifoldAxesOptions
   const width = left + tiles.width + right;
   const height = top + tiles.height + bottom;
   const data = new Uint8Array(width * height).fill(255);
-  for (let y = 0; y < tiles.height; y++) data.set(tiles.data.subarray(y * tiles.width, (y + 1) * tiles.width), (top + y) * width + left);
+  for (let y = 0; y < tiles.height; y++)
+    data.set(tiles.data.subarray(y * tiles.width, (y + 1) * tiles.width), (top + y) * width + left);
   const centre = (i: number) => Math.floor((i + 0.5) * size);
   for (const i of ticks) {
     const x = left + centre(i);
@@ -97,9 +110,16 @@ export function latentManifoldWithAxes(decode: Decode, opts: ManifoldAxesOptions
     const yText = label(values[steps - 1 - i]);
     drawText(data, width, left - TICK - 4 - textWidth(yText), y - Math.floor(TEXT_HEIGHT / 2), yText);
   }
-  drawText(data, width, left + Math.floor((tiles.width - textWidth(nameX)) / 2), height - 8 - TEXT_HEIGHT, nameX);
+  drawText(
+    data,
+    width,
+    left + Math.floor((tiles.width - textWidth(nameX)) / 2),
+    height - 8 - TEXT_HEIGHT,
+    nameX,
+  );
   drawText(data, width, 8, top + Math.floor((tiles.height - TEXT_HEIGHT) / 2), nameY);
-  for (const r of opts.circles ?? []) drawCircle(data, width, { left, top, size, tiles: tiles.width }, values, r);
+  for (const r of opts.circles ?? [])
+    drawCircle(data, width, { left, top, size, tiles: tiles.width }, values, r);
   return encodePng({ width, height, channels: 1, data });
 }
 
@@ -113,7 +133,8 @@ function drawCircle(
 ): void {
   const steps = values.length;
   const step = (values[steps - 1] - values[0]) / (steps - 1);
-  const even = steps > 1 && values.every((v, i) => Math.abs(v - values[0] - i * step) <= 1e-9 * Math.abs(step) * steps);
+  const even =
+    steps > 1 && values.every((v, i) => Math.abs(v - values[0] - i * step) <= 1e-9 * Math.abs(step) * steps);
   if (!even) throw new Error("latentManifoldWithAxes: circles need evenly spaced values.");
   if (!(r > 0)) throw new Error(`latentManifoldWithAxes: circle radii must be positive, got ${r}.`);
   const cx = grid.left + ((0 - values[0]) / step + 0.5) * grid.size;
