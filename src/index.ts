@@ -101,6 +101,7 @@ export { type Purpose, Rng, randomStream } from "./random";
 export {
   type Figure,
   barChart,
+  ecdfChart,
   heatmap,
   histogram,
   latentScatter,
@@ -108,6 +109,7 @@ export {
   lossChart,
 } from "./figures/charts";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
+export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { inverseNormalCdf } from "./figures/normal";
 export { showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";
