@@ -66,6 +66,7 @@ export {
   historyRows,
   train,
 } from "./train/loop";
+export type { AdamState, Moment, TrainingState } from "./train/resume";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
 
 // Evaluation.
