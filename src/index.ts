@@ -72,8 +72,10 @@ export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint"
 // Evaluation.
 export {
   type EvalOptions,
+  EvaluationStopped,
   type IwaeNllOptions,
   type Metrics,
+  type Stoppable,
   anomalyScores,
   evaluateElbo,
   evaluateLoss,
