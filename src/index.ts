@@ -115,6 +115,9 @@ export { showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";
 export { exportFigure, exportTable, saveImage } from "./figures/export";
 
+// Exercises.
+export { checkExercise } from "./exercises";
+
 // Backend and run mode.
 export { type BackendName, type BackendReport, describeBackend, selectBackend } from "./backend";
 export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from "./speed/wasm-fixes";
