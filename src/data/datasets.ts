@@ -180,7 +180,7 @@ function fashionBaseUrl(options: LoadDatasetOptions): string {
 }
 
 /** The folder `VAE_LAB_DATA_DIR` names, checked; undefined when it is unset. */
-export function dataDirFromEnv(): string | undefined {
+function dataDirFromEnv(): string | undefined {
   const value = process.env[DATA_DIR_ENV];
   if (value === undefined) return undefined;
   const fix = "set it to a folder holding mnist/ and fashion-mnist/ with the official files, or unset it";
@@ -192,7 +192,7 @@ export function dataDirFromEnv(): string | undefined {
 }
 
 /** The download location `VAE_LAB_FASHION_MNIST_URL` names, checked; undefined when it is unset. */
-export function fashionUrlFromEnv(): string | undefined {
+function fashionUrlFromEnv(): string | undefined {
   const value = process.env[FASHION_URL_ENV];
   if (value !== undefined) checkUrl(value, FASHION_URL_ENV);
   return value;
