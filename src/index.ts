@@ -49,7 +49,7 @@ export {
 } from "./model/model";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
-// Training: the step, the loop, checkpoints.
+// Training: the step, the loop, its progress, checkpoints.
 export {
   NonFiniteLossError,
   type StepFunction,
@@ -66,6 +66,7 @@ export {
   historyRows,
   train,
 } from "./train/loop";
+export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
 export type { AdamState, Moment, TrainingState } from "./train/resume";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
 

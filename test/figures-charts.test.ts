@@ -11,7 +11,7 @@ import {
   lossChart,
   Trace,
 } from "../src/figures/charts";
-import { escapeScript, figureDiv, scriptJson, standaloneHtml } from "../src/figures/plotly";
+import { escapeScript, figureDiv, figureSpec, scriptJson, standaloneHtml } from "../src/figures/plotly";
 
 test("lossChart draws one line per numeric key against the epoch", () => {
   const fig = lossChart(
@@ -150,4 +150,13 @@ test("lossChart draws the nested train/test parts of the library's history", () 
   );
   assert.deepEqual(fig.data[4].y, [121, 97]);
   assert.deepEqual(lossChart(history, { keys: ["beta"] }).data[0].y, [1, 1]);
+});
+
+test("a chart output's spec keeps 7 significant digits of fractions, integers as they are", () => {
+  const fig = lineChart({ loss: [Math.fround(0.1), 123456789, 1 / 3] }, { title: "T" });
+  const spec = figureSpec(fig);
+  assert.deepEqual(spec.data[0].y, [0.1, 123456789, 0.3333333]);
+  assert.deepEqual(spec.data[0].x, [1, 2, 3]);
+  assert.deepEqual(spec.config, { responsive: false, displaylogo: false });
+  assert.equal(spec.layout.title?.text, "T");
 });

@@ -28,7 +28,16 @@ export interface ChartOptions {
 
 /** Ten distinguishable colours (plotly's default sequence), one per digit class. */
 export const PALETTE = [
-  "#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52",
+  "#636efa",
+  "#ef553b",
+  "#00cc96",
+  "#ab63fa",
+  "#ffa15a",
+  "#19d3f3",
+  "#ff6692",
+  "#b6e880",
+  "#ff97ff",
+  "#fecb52",
 ];
 
 function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure["layout"] {
@@ -48,19 +57,26 @@ function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure
 /** Rows of a 2-D array, whether given as nested arrays or as a tensor. */
 function rows2d(x: number[][] | tf.Tensor2D, name: string): number[][] {
   const out = x instanceof tf.Tensor ? (x.arraySync() as number[][]) : x;
-  if (!Array.isArray(out) || out.some((r) => !Array.isArray(r))) throw new Error(`${name} must be a 2-D array or tensor.`);
+  if (!Array.isArray(out) || out.some((r) => !Array.isArray(r)))
+    throw new Error(`${name} must be a 2-D array or tensor.`);
   return out;
 }
 
 /** Lines of several named series against a shared x (default 1, 2, ...). */
-export function lineChart(series: Record<string, ArrayLike<number>>, opts: ChartOptions & { x?: ArrayLike<number> } = {}): Figure {
+export function lineChart(
+  series: Record<string, ArrayLike<number>>,
+  opts: ChartOptions & { x?: ArrayLike<number> } = {},
+): Figure {
   const names = Object.keys(series);
   if (names.length === 0) throw new Error("lineChart: give at least one series.");
   const data = names.map((name) => {
     const y = Array.from(series[name]);
     return {
-      type: "scatter", mode: "lines+markers", name,
-      x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1), y,
+      type: "scatter",
+      mode: "lines+markers",
+      name,
+      x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1),
+      y,
     };
   });
   return { data, layout: layout(opts, { hovermode: "x unified" }) };
@@ -73,11 +89,17 @@ export function lineChart(series: Record<string, ArrayLike<number>>, opts: Chart
  * "train.loss", "test.kl", ...). By default every nested number is a line, or, for flat records,
  * every number other than `x` (default "epoch"); `keys` picks lines explicitly.
  */
-export function lossChart(history: ReadonlyArray<object>, opts: ChartOptions & { x?: string; keys?: string[] } = {}): Figure {
-  if (history.length === 0) throw new Error("lossChart: the history is empty; train at least one epoch first.");
+export function lossChart(
+  history: ReadonlyArray<object>,
+  opts: ChartOptions & { x?: string; keys?: string[] } = {},
+): Figure {
+  if (history.length === 0)
+    throw new Error("lossChart: the history is empty; train at least one epoch first.");
   const rows = history.map((r) => flattenRecord(r as Record<string, unknown>));
   const xKey = opts.x ?? "epoch";
-  const numeric = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== xKey && rows.some((r) => typeof r[k] === "number"));
+  const numeric = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(
+    (k) => k !== xKey && rows.some((r) => typeof r[k] === "number"),
+  );
   const nested = numeric.filter((k) => k.includes("."));
   const keys = opts.keys ?? (nested.length > 0 ? nested : numeric);
   const series: Record<string, number[]> = {};
@@ -91,12 +113,19 @@ export function lossChart(history: ReadonlyArray<object>, opts: ChartOptions & {
   const x = rows.map((row, i) => (typeof row[xKey] === "number" ? (row[xKey] as number) : i + 1));
   const fig = lineChart(series, { xTitle: xKey, yTitle: "nats per image", ...opts, x });
   // Epochs are whole numbers: no tick at epoch 1.5.
-  if (x.every(Number.isInteger)) (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
+  if (x.every(Number.isInteger))
+    (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
   return fig;
 }
 
 /** The closed outline of an axis-aligned ellipse (centre, half-axes) with `points` vertices. */
-export function ellipsePath(cx: number, cy: number, rx: number, ry: number, points = 32): { x: number[]; y: number[] } {
+export function ellipsePath(
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  points = 32,
+): { x: number[]; y: number[] } {
   const x: number[] = [];
   const y: number[] = [];
   for (let i = 0; i <= points; i++) {
@@ -124,13 +153,22 @@ export interface LatentScatterOptions extends ChartOptions {
  * class. With `logVar`, each of the first `maxEllipses` points gets its one-sigma ellipse
  * (half-axes exp(logVar / 2)), grouped with its class so legend toggling hides both.
  */
-export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<number>, opts: LatentScatterOptions = {}): Figure {
+export function latentScatter(
+  mu: number[][] | tf.Tensor2D,
+  labels: ArrayLike<number>,
+  opts: LatentScatterOptions = {},
+): Figure {
   const z = rows2d(mu, "mu");
-  if (z.length !== labels.length) throw new Error(`latentScatter: ${z.length} codes but ${labels.length} labels.`);
+  if (z.length !== labels.length)
+    throw new Error(`latentScatter: ${z.length} codes but ${labels.length} labels.`);
   const [dx, dy] = opts.dims ?? [0, 1];
-  if (z.length > 0 && (z[0].length <= Math.max(dx, dy))) throw new Error(`latentScatter: codes have ${z[0].length} coordinates; dims [${dx}, ${dy}] do not exist.`);
+  if (z.length > 0 && z[0].length <= Math.max(dx, dy))
+    throw new Error(
+      `latentScatter: codes have ${z[0].length} coordinates; dims [${dx}, ${dy}] do not exist.`,
+    );
   const logVar = opts.logVar ? rows2d(opts.logVar, "logVar") : undefined;
-  if (logVar && logVar.length !== z.length) throw new Error(`latentScatter: ${z.length} codes but ${logVar.length} logVar rows.`);
+  if (logVar && logVar.length !== z.length)
+    throw new Error(`latentScatter: ${z.length} codes but ${logVar.length} logVar rows.`);
   const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   const data: Trace[] = [];
   const maxEllipses = opts.maxEllipses ?? 200;
@@ -139,8 +177,12 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
     const name = opts.classNames?.[c] ?? String(c);
     const color = PALETTE[c % PALETTE.length];
     data.push({
-      type: "scatter", mode: "markers", name, legendgroup: name,
-      x: idx.map((i) => z[i][dx]), y: idx.map((i) => z[i][dy]),
+      type: "scatter",
+      mode: "markers",
+      name,
+      legendgroup: name,
+      x: idx.map((i) => z[i][dx]),
+      y: idx.map((i) => z[i][dy]),
       marker: { color, size: 5, opacity: 0.7 },
     });
     if (!logVar) continue;
@@ -153,24 +195,47 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
       ey.push(...e.y, null);
     }
     data.push({
-      type: "scatter", mode: "lines", name: `${name} (1 sigma)`, legendgroup: name, showlegend: false,
-      x: ex, y: ey, line: { color, width: 1 }, opacity: 0.4, hoverinfo: "skip",
+      type: "scatter",
+      mode: "lines",
+      name: `${name} (1 sigma)`,
+      legendgroup: name,
+      showlegend: false,
+      x: ex,
+      y: ey,
+      line: { color, width: 1 },
+      opacity: 0.4,
+      hoverinfo: "skip",
     });
   }
   const xTitle = opts.xTitle ?? `z${dx}`;
   const yTitle = opts.yTitle ?? `z${dy}`;
-  return { data, layout: layout({ ...opts, xTitle, yTitle }, { yaxis: { title: { text: yTitle }, automargin: true, scaleanchor: "x" } }) };
+  return {
+    data,
+    layout: layout(
+      { ...opts, xTitle, yTitle },
+      { yaxis: { title: { text: yTitle }, automargin: true, scaleanchor: "x" } },
+    ),
+  };
 }
 
 /** Overlaid histograms of one or several named samples. */
-export function histogram(samples: Record<string, ArrayLike<number>> | ArrayLike<number>, opts: ChartOptions & { bins?: number } = {}): Figure {
+export function histogram(
+  samples: Record<string, ArrayLike<number>> | ArrayLike<number>,
+  opts: ChartOptions & { bins?: number } = {},
+): Figure {
   const named = isSeriesRecord(samples) ? samples : { values: samples };
   const names = Object.keys(named);
   const data = names.map((name) => ({
-    type: "histogram", name, x: Array.from(named[name]),
-    opacity: names.length > 1 ? 0.6 : 1, ...(opts.bins ? { nbinsx: opts.bins } : {}),
+    type: "histogram",
+    name,
+    x: Array.from(named[name]),
+    opacity: names.length > 1 ? 0.6 : 1,
+    ...(opts.bins ? { nbinsx: opts.bins } : {}),
   }));
-  return { data, layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }) };
+  return {
+    data,
+    layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }),
+  };
 }
 
 function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
@@ -178,9 +243,16 @@ function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
 }
 
 /** Grouped bars: one group per category, one bar per named series (e.g. models compared by metric). */
-export function barChart(categories: string[], series: Record<string, ArrayLike<number>>, opts: ChartOptions = {}): Figure {
+export function barChart(
+  categories: string[],
+  series: Record<string, ArrayLike<number>>,
+  opts: ChartOptions = {},
+): Figure {
   const data = Object.entries(series).map(([name, values]) => {
-    if (values.length !== categories.length) throw new Error(`barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`);
+    if (values.length !== categories.length)
+      throw new Error(
+        `barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`,
+      );
     return { type: "bar", name, x: categories, y: Array.from(values) };
   });
   if (data.length === 0) throw new Error("barChart: give at least one series.");
@@ -188,10 +260,18 @@ export function barChart(categories: string[], series: Record<string, ArrayLike<
 }
 
 /** A heatmap of a matrix, row 0 at the top (e.g. a confusion matrix or KL per latent unit and epoch). */
-export function heatmap(z: number[][] | tf.Tensor2D, opts: ChartOptions & { x?: Array<string | number>; y?: Array<string | number>; colorscale?: string } = {}): Figure {
+export function heatmap(
+  z: number[][] | tf.Tensor2D,
+  opts: ChartOptions & { x?: Array<string | number>; y?: Array<string | number>; colorscale?: string } = {},
+): Figure {
   const values = rows2d(z, "z");
   const trace: Trace = { type: "heatmap", z: values, colorscale: opts.colorscale ?? "Viridis" };
   if (opts.x) trace.x = opts.x;
   if (opts.y) trace.y = opts.y;
-  return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" } }) };
+  return {
+    data: [trace],
+    layout: layout(opts, {
+      yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" },
+    }),
+  };
 }
