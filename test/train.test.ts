@@ -13,6 +13,7 @@ import {
   cyclicalBeta,
   disposeModel,
   evaluateLoss,
+  formatEpoch,
   freeBits,
   gaussianNoise,
   historyRows,
@@ -408,4 +409,18 @@ test("a divergence after the last step is a TrainingError: weights that turned n
   assert.match(huge.message, /after epoch 1 \(1 steps\): the test -ELBO is not finite/);
   assert.match(huge.message, /Try a lower learning rate \(now 1e\+30\)/);
   disposeModel(jumpy);
+});
+
+test("an autoencoder's epoch line names its test loss -log p(x|z), not -ELBO, and shows no KL", () => {
+  const record = {
+    epoch: 2,
+    train: { loss: 90, recon: 90, kl: 0 },
+    test: { loss: 95, recon: 95, kl: 0 },
+    beta: 1,
+    steps: 4,
+    seconds: 1,
+  };
+  const line = formatEpoch(record, 3, "ae");
+  assert.match(line, /train objective 90\.00 = recon 90\.00 \| test -log p\(x\|z\) 95\.00/);
+  assert.doesNotMatch(line, /ELBO|kl/);
 });

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type Model, namedWeights, trainableVariables } from "../model/model";
 import type { LossOptions, TrainBatch } from "../model/losses";
 import type { BetaSchedule } from "../model/schedules";
+import type { ModelKind } from "../model/config";
 import { type NoiseFn, configuredNoise } from "../model/noise";
 import { type ImageSet, batches, binarize, checkImageSet } from "../data/batches";
 import { type Rng, randomStream } from "../random";
@@ -15,6 +16,7 @@ import { flattenRecord } from "../records";
 import { NonFiniteLossError, type StepFunction, type StepResult, createOptimizer, trainStep } from "./step";
 import { type Metrics, evaluateElbo } from "../eval/loss";
 import { yieldToEventLoop } from "../event-loop";
+import { type ProgressReporter, lineProgress, objectiveText, progressReporter } from "./progress";
 import { type TrainingState, adamState, checkResume, isAdam, restoreAdam } from "./resume";
 
 /** One epoch in the history (plain numbers: `new dfd.DataFrame(historyRows(history))` works). */
@@ -58,6 +60,11 @@ export interface TrainOptions extends Omit<LossOptions, "beta"> {
   logEvery?: number;
   /** Where lines go (default console.log; works in a terminal and in a notebook). */
   log?: (line: string) => void;
+  /**
+   * Shows progress (default: an updating line in a notebook, a bar on a terminal, else a line every
+   * `logEvery` steps; plain lines to `log` when `log` is given or `logEvery` is 0).
+   */
+  progress?: ProgressReporter;
   /** Stop at the end of the current epoch once this signal is aborted. */
   signal?: AbortSignal;
   /** Stop when this returns true after an epoch. */
@@ -119,7 +126,14 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
     const { epochs, learningRate } = options;
     checkResume(resume, { ...run, config: model.config, epochs, learningRate });
   }
-  const log = options.log ?? console.log;
+  // A caller's `log` or logEvery 0 gets plain lines; otherwise an updating line in a notebook, a
+  // bar on a terminal.
+  const progress =
+    options.progress ??
+    (options.log || run.logEvery === 0
+      ? lineProgress({ log: options.log, everySteps: run.logEvery })
+      : progressReporter({ everySteps: run.logEvery }));
+  const log = (line: string) => progress.epoch(line);
   if (run.batchSize < (options.batchSize ?? 128)) {
     log(
       `batchSize ${options.batchSize ?? 128} is more than the ${trainSet.n} training images: one batch per epoch.`,
@@ -207,16 +221,21 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
         seen += n;
         globalStep++;
         i++;
-        if (run.logEvery > 0 && i % run.logEvery === 0) {
-          const ms = (Date.now() - start) / i;
-          log(
-            `epoch ${epoch}/${options.epochs}  step ${i}/${stepsPerEpoch}  ${objectiveText(
-              { loss: sums.loss / seen, recon: sums.recon / seen, kl: sums.kl / seen },
-              beta,
-            )}  (${ms.toFixed(0)} ms/step)`,
-          );
-        }
-        await yieldToEventLoop(); // lets notebooks print and Ctrl-C handlers run
+        const msPerStep = (Date.now() - start) / i;
+        const stepsLeft = (options.epochs - epoch) * stepsPerEpoch + stepsPerEpoch - i;
+        progress.step({
+          epoch,
+          epochs: options.epochs,
+          step: i,
+          stepsPerEpoch,
+          loss: sums.loss / seen,
+          recon: sums.recon / seen,
+          kl: sums.kl / seen,
+          beta,
+          msPerStep,
+          secondsLeft: (stepsLeft * msPerStep) / 1000,
+        });
+        await yieldToEventLoop(); // lets notebooks show progress and Ctrl-C handlers run
       }
       const seconds = (Date.now() - start) / 1000;
       const record: EpochRecord = {
@@ -231,7 +250,7 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
       if (diverged) throw nanError(`after epoch ${epoch} (${i} steps)`, diverged, options, history, DIVERGED);
       history.push(record);
       done = epoch;
-      log(formatEpoch(record, options.epochs));
+      log(formatEpoch(record, options.epochs, model.config.kind));
       if (options.onEpochEnd) await options.onEpochEnd(record, await state());
       await yieldToEventLoop();
     }
@@ -240,6 +259,8 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
   } catch (err) {
     if (!options.optimizer) optimizer.dispose();
     throw err;
+  } finally {
+    progress.done();
   }
 }
 
@@ -344,23 +365,20 @@ export function historyRows(history: EpochRecord[]): Record<string, number>[] {
   );
 }
 
-/** The optimised objective with beta in the sum: `objective 120.31 = recon 100.11 + 4 × kl 5.05`. */
-function objectiveText(m: Metrics, beta: number): string {
-  const weight = beta === 1 ? "" : `${Number(beta.toPrecision(3))} × `;
-  return `objective ${m.loss.toFixed(2)} = recon ${m.recon.toFixed(2)} + ${weight}kl ${m.kl.toFixed(2)}`;
-}
-
 /**
  * One line per epoch: the objective that was optimised on the training batches (beta in the sum)
- * and the true negative ELBO on the test set, each labelled, and the time.
+ * and, labelled, the true negative ELBO on the test set (for an AE/DAE, its -log p(x|z) alone),
+ * and the time.
  */
-export function formatEpoch(record: EpochRecord, epochs?: number): string {
+export function formatEpoch(record: EpochRecord, epochs?: number, kind: ModelKind = "vae"): string {
   const t = record.test;
-  const test = t
-    ? ` | test -ELBO ${t.loss.toFixed(2)} = recon ${t.recon.toFixed(2)} + kl ${t.kl.toFixed(2)}`
-    : "";
+  const trueLoss =
+    kind === "vae"
+      ? `-ELBO ${t?.loss.toFixed(2)} = recon ${t?.recon.toFixed(2)} + kl ${t?.kl.toFixed(2)}`
+      : `-log p(x|z) ${t?.recon.toFixed(2)}`;
+  const test = t ? ` | test ${trueLoss}` : "";
   const of = epochs ? `/${epochs}` : "";
-  return `epoch ${record.epoch}${of}  train ${objectiveText(record.train, record.beta)}${test}  ${record.seconds.toFixed(1)} s`;
+  return `epoch ${record.epoch}${of}  train ${objectiveText(record.train, record.beta, kind)}${test}  ${record.seconds.toFixed(1)} s`;
 }
 
 /** What the model holds when the weights or the test loss turned non-finite only after an epoch's last update. */
