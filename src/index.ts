@@ -67,13 +67,16 @@ export {
   train,
 } from "./train/loop";
 export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
+export type { AdamState, Moment, TrainingState } from "./train/resume";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
 
 // Evaluation.
 export {
   type EvalOptions,
+  EvaluationStopped,
   type IwaeNllOptions,
   type Metrics,
+  type Stoppable,
   anomalyScores,
   evaluateElbo,
   evaluateLoss,
@@ -101,6 +104,7 @@ export { type Purpose, Rng, randomStream } from "./random";
 export {
   type Figure,
   barChart,
+  ecdfChart,
   heatmap,
   histogram,
   latentScatter,
@@ -108,6 +112,7 @@ export {
   lossChart,
 } from "./figures/charts";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
+export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { inverseNormalCdf } from "./figures/normal";
 export { showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";

@@ -1,6 +1,6 @@
 /**
  * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
- * label (with one-sigma ellipses), histograms, bar charts and heatmaps. A figure is plain JSON
+ * label (with one-sigma ellipses), histograms and empirical CDFs, bar charts and heatmaps. A figure is plain JSON
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -146,6 +146,15 @@ export interface LatentScatterOptions extends ChartOptions {
   classNames?: readonly string[];
   /** The two latent coordinates shown (default [0, 1]). */
   dims?: [number, number];
+  /** Marker size in pixels (default 5). */
+  markerSize?: number;
+  /** Opacity of the ellipse outlines (default 0.4; raise it when few ellipses are drawn). */
+  ellipseOpacity?: number;
+  /**
+   * Radii of dashed circles centred at the origin, e.g. [1, 2, 3] to show where a 2-D standard
+   * normal prior puts its mass; the legend gives the mass inside each, 1 - exp(-r^2 / 2).
+   */
+  circles?: number[];
 }
 
 /**
@@ -183,7 +192,7 @@ export function latentScatter(
       legendgroup: name,
       x: idx.map((i) => z[i][dx]),
       y: idx.map((i) => z[i][dy]),
-      marker: { color, size: 5, opacity: 0.7 },
+      marker: { color, size: opts.markerSize ?? 5, opacity: 0.7 },
     });
     if (!logVar) continue;
     // All ellipses of a class in one trace; null breaks the line between ellipses.
@@ -203,7 +212,19 @@ export function latentScatter(
       x: ex,
       y: ey,
       line: { color, width: 1 },
-      opacity: 0.4,
+      opacity: opts.ellipseOpacity ?? 0.4,
+      hoverinfo: "skip",
+    });
+  }
+  for (const r of opts.circles ?? []) {
+    if (!(r > 0)) throw new Error(`latentScatter: circle radii must be positive, got ${r}.`);
+    const mass = 100 * (1 - Math.exp(-(r * r) / 2));
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `|z| = ${r} (2-D N(0, I): ${mass.toFixed(1)}% inside)`,
+      ...ellipsePath(0, 0, r, r, 96),
+      line: { color: "#444", width: 1.5, dash: "dash" },
       hoverinfo: "skip",
     });
   }
@@ -235,6 +256,42 @@ export function histogram(
   return {
     data,
     layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }),
+  };
+}
+
+/**
+ * Empirical cumulative distribution functions of named samples, one step line each: at x, the
+ * share of the sample's values that are <= x (drawn at no more than `points` ranks, default 200).
+ * Easier to compare than overlaid histograms when the samples overlap: a curve further right holds
+ * larger values.
+ */
+export function ecdfChart(
+  samples: Record<string, ArrayLike<number>>,
+  opts: ChartOptions & { points?: number } = {},
+): Figure {
+  const names = Object.keys(samples);
+  if (names.length === 0) throw new Error("ecdfChart: give at least one sample.");
+  const points = opts.points ?? 200;
+  const data = names.map((name) => {
+    const x = Float64Array.from(samples[name]).sort();
+    if (x.length === 0) throw new Error(`ecdfChart: sample "${name}" is empty.`);
+    // At most `points` steps, evenly spaced in rank (the first and last included), so the figure stays small.
+    const ranks =
+      x.length <= points
+        ? x.map((_, i) => i)
+        : Float64Array.from({ length: points }, (_, k) => Math.round((k * (x.length - 1)) / (points - 1)));
+    return {
+      type: "scatter",
+      mode: "lines",
+      name,
+      line: { shape: "hv" },
+      x: Array.from(ranks, (i) => x[i]),
+      y: Array.from(ranks, (i) => (i + 1) / x.length),
+    };
+  });
+  return {
+    data,
+    layout: layout({ yTitle: "share of the sample at or below x", ...opts }, { hovermode: "closest" }),
   };
 }
 

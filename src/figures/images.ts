@@ -184,6 +184,11 @@ export function decodeToGrey(decode: Decode, z: number[][], opts: TileOptions = 
 export interface ManifoldOptions extends TileOptions {
   /** Points per axis (default 15). */
   steps?: number;
+  /**
+   * The latent values along each axis, increasing (default: `steps` standard-normal quantiles at
+   * (i + 0.5) / steps). Give e.g. quantiles from 0.001 to 0.999 to reach into the prior's tails.
+   */
+  values?: number[];
   /** Size of the latent space (default 2); the other coordinates are held at 0. */
   latentDim?: number;
   /** The two latent coordinates spanned by the grid (default [0, 1]). */
@@ -192,11 +197,12 @@ export interface ManifoldOptions extends TileOptions {
 
 /**
  * The latent points of a manifold plot: steps x steps codes, row by row from the top, where axis
- * values are standard-normal quantiles (so each cell covers the same prior mass). The first
- * spanned coordinate grows to the right, the second grows upwards.
+ * values are standard-normal quantiles (so each cell covers the same prior mass) unless `values`
+ * are given. The first spanned coordinate grows to the right, the second grows upwards.
  */
 export function manifoldPoints(opts: ManifoldOptions = {}): number[][] {
-  const steps = opts.steps ?? 15;
+  const grid = manifoldValues(opts);
+  const steps = grid.length;
   const latentDim = opts.latentDim ?? 2;
   const [dx, dy] = opts.dims ?? [0, 1];
   if (dx === dy || dx < 0 || dy < 0 || dx >= latentDim || dy >= latentDim) {
@@ -204,7 +210,6 @@ export function manifoldPoints(opts: ManifoldOptions = {}): number[][] {
       `dims must be two different coordinates below latentDim ${latentDim}, got [${dx}, ${dy}].`,
     );
   }
-  const grid = normalGrid(steps);
   const points: number[][] = [];
   for (let r = 0; r < steps; r++) {
     for (let c = 0; c < steps; c++) {
@@ -217,9 +222,25 @@ export function manifoldPoints(opts: ManifoldOptions = {}): number[][] {
   return points;
 }
 
-/** Decoder outputs over a latent grid placed by the inverse normal CDF, as PNG bytes. */
+/** The values along each axis of a manifold: `opts.values`, or `steps` normal quantiles. */
+export function manifoldValues(opts: Pick<ManifoldOptions, "steps" | "values"> = {}): number[] {
+  if (!opts.values) return normalGrid(opts.steps ?? 15);
+  const v = opts.values;
+  if (v.length < 1 || !v.every((x, i) => Number.isFinite(x) && (i === 0 || x > v[i - 1]))) {
+    throw new Error(`manifold values must be finite and increasing, got [${v.join(", ")}].`);
+  }
+  if (opts.steps !== undefined && opts.steps !== v.length) {
+    throw new Error(`steps ${opts.steps} disagrees with the ${v.length} values given; give one of them.`);
+  }
+  return [...v];
+}
+
+/**
+ * Decoder outputs over a latent grid (placed by the inverse normal CDF unless `values` are given),
+ * as PNG bytes: one tile per point, no gaps.
+ */
 export function latentManifold(decode: Decode, opts: ManifoldOptions = {}): Uint8Array {
-  const steps = opts.steps ?? 15;
+  const steps = manifoldValues(opts).length;
   const grey = decodeToGrey(decode, manifoldPoints(opts), opts);
   return encodePng(tileImages(grey, steps, steps, { gap: 0, scale: 1, ...opts }));
 }
