@@ -137,7 +137,8 @@ function median(values: number[]): number {
 /** Switches backend (and the wasm fixes) for one setup. */
 async function use(setup: Setup): Promise<void> {
   if ((setup.threads ?? 1) > 1) {
-    await tf.setBackend(THREADED_WASM);
+    await tf.setBackend(THREADED_WASM); // a copy of the fixed kernels, taken when it was registered
+    installWasmFixes({ force: true }); // Adam's fused update is a method of tfjs's optimizer, not a kernel
     return;
   }
   await selectBackend({ backend: setup.backend, threads: 1 });

@@ -106,10 +106,11 @@ while IFS= read -r line; do
 done <<< "$kernel_steps"
 
 # --- the library: dist/ rebuilt only when a source or config file is newer than the last build --
+#     (wasm kernels, src/speed/kernels/*.wat -> dist/kernels/, then TypeScript)
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" -print | head -n 1)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src scripts/build-kernels.ts tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" -print | head -n 1)" ]; then
   say "building the library (src/ -> dist/)..."
-  npx --no-install tsc -p tsconfig.build.json
+  npm run --silent build
   touch "$stamp"
   did+=("library built")
 fi

@@ -6,7 +6,7 @@
  * `cpu` (plain JavaScript, about 6x slower than wasm on the reference VAE step; see FACTS).
  */
 import * as tf from "@tensorflow/tfjs";
-import { installWasmFixes } from "./speed/wasm-fixes";
+import { type WasmFixesState, installWasmFixes, wasmFixesState, wasmFixesWanted } from "./speed/wasm-fixes";
 import { registerWasmBackend, wasmThreads, wasmThreadsWanted } from "./speed/wasm-threads";
 
 /** A backend vae-lab knows how to start. */
@@ -43,6 +43,8 @@ export interface BackendReport {
   threads?: number;
   /** wasm only: why `threads` is not what was asked for (`SelectBackendOptions.threads`, `VAE_LAB_WASM_THREADS`). */
   threadsNote?: string;
+  /** wasm only: whether the library's kernel fixes are installed (`VAE_LAB_WASM_FIXES`), and if not, why. */
+  speed?: WasmFixesState;
 }
 
 /** Options of {@link selectBackend}. */
@@ -69,13 +71,17 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const candidates = requested ? [requested] : BACKENDS;
   const attempts: BackendAttempt[] = [];
   const threads = options.threads ?? wasmThreadsWanted();
+  wasmFixesWanted(); // a value it does not understand is an error before anything starts
   for (const backend of candidates) {
     const error = await tryStart(backend, threads);
     attempts.push(error === undefined ? { backend, ok: true } : { backend, ok: false, error });
     if (error === undefined) {
       const reason = requested ? `requested by ${source}.` : explain(backend, attempts);
       const report: BackendReport = { backend, requested, reason, attempts, tfjsVersion: tf.version.tfjs };
-      if (backend === "wasm") Object.assign(report, threadsReport(threads));
+      if (backend === "wasm") {
+        installWasmFixes(); // outside tryStart: a missing kernel build is an error, not a fallback
+        Object.assign(report, threadsReport(threads), { speed: wasmFixesState() });
+      }
       return report;
     }
   }
@@ -92,7 +98,10 @@ export function describeBackend(report: BackendReport): string {
   const threads =
     report.threads === undefined ? "" : `, ${report.threads} thread${report.threads === 1 ? "" : "s"}`;
   const note = report.threadsNote ? ` ${report.threadsNote}` : "";
-  return `backend: ${report.backend} (tfjs ${report.tfjsVersion}${threads}); ${report.reason}${note}`;
+  const speed = report.speed
+    ? ` Kernel fixes: ${report.speed.installed ? "on" : `off (${report.speed.reason})`}.`
+    : "";
+  return `backend: ${report.backend} (tfjs ${report.tfjsVersion}${threads}); ${report.reason}${note}${speed}`;
 }
 
 /** The wasm threads that run, and a sentence when they differ from the ones asked for. */
@@ -132,9 +141,6 @@ async function tryStart(backend: BackendName, threads: number): Promise<string |
     if (backend === "wasm") registerWasmBackend(threads); // no-op once wasm has started
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
     await tf.ready();
-    if (backend === "wasm") {
-      installWasmFixes(); // the library's faster kernels; VAE_LAB_WASM_FIXES=0 turns them off
-    }
     if (backend === "cpu") silenceCpuBanner();
     return undefined;
   } catch (err) {

@@ -1,112 +1,90 @@
 /**
- * LeanAdamOptimizer (src/speed/adam.ts) against tfjs's own Adam: same weights after several steps,
- * same optimizer state, on cpu and on wasm; and its fused wasm kernel (src/speed/fused-adam.ts)
- * against its composed ops, to the last bit, on the single-threaded and the threaded build.
+ * tf.train.adam with the speed layer (src/speed/adam.ts: one wasm kernel per variable) against
+ * tfjs's own AdamOptimizer.applyGradients: the same weights, moments and accumulated betas to the
+ * last bit over several steps, on the single-threaded and the threaded wasm build; tfjs's method
+ * everywhere else and after uninstalling.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend";
-import { LeanAdamOptimizer } from "../src/speed/adam";
-import { fusedAdamAvailable } from "../src/speed/fused-adam";
 import { installWasmFixes, uninstallWasmFixes } from "../src/speed/wasm-fixes";
 import { registerWasmBackend } from "../src/speed/wasm-threads";
 
-const SHAPES = [[31, 17], [17], [5, 3, 2], []];
+/** Sizes 527, 17, 30, 1 and 4: the four-lane loop and the one-value tail both run. */
+const SHAPES = [[31, 17], [17], [5, 3, 2], [], [2, 2]];
+const BUILDS = [
+  ["wasm-adam-1-thread", 1],
+  ["wasm-adam-2-threads", 2],
+] as const;
 
-/** Runs `steps` updates of `optimizer` from seeded weights with seeded gradients; returns the weights and the optimizer's state. */
-async function train(
-  optimizer: tf.Optimizer,
-  steps: number,
-): Promise<{ weights: Float32Array[]; state: { name: string; tensor: tf.Tensor }[] }> {
-  const variables = SHAPES.map((shape, i) => tf.variable(tf.randomNormal(shape, 0, 1, "float32", 10 + i)));
-  for (let t = 0; t < steps; t++) {
-    const grads: tf.NamedTensorMap = {};
-    // Gradients of varied scale (tiny to large) so that epsilon and the bias correction matter.
-    variables.forEach(
-      (v, i) => (grads[v.name] = tf.randomNormal(v.shape, 0, 10 ** (i - 2), "float32", 1 + 100 * t + i)),
-    );
-    optimizer.applyGradients(grads);
-    tf.dispose(Object.values(grads));
-  }
-  const weights = variables.map((v) => v.dataSync() as Float32Array);
-  const state = await optimizer.getWeights();
-  tf.dispose(variables);
-  return { weights, state };
+interface Run {
+  weights: number[][];
+  moments: number[][];
+  accBetas: number[];
+  leaked: number;
 }
 
-/** Weights and state after 6 steps, and how many tensors the run left behind. */
-async function run(optimizer: tf.Optimizer) {
-  // getWeights hands out the moment variables themselves; each optimizer's dispose frees them.
+/**
+ * Five Adam steps from seeded weights with seeded gradients of scales 1e-2 to 1e2 (so that epsilon
+ * and the bias corrections matter), half given as a map and half as a list of named tensors.
+ */
+async function train(lr: number, epsilon?: number): Promise<Run> {
   const before = tf.memory().numTensors;
-  const { weights, state } = await train(optimizer, 6);
-  const values = state.map((s) => ({ name: s.name.replace(/^\d+/, ""), data: s.tensor.dataSync() }));
-  state[0].tensor.dispose(); // the iteration count, a new scalar
+  const optimizer: tf.Optimizer = tf.train.adam(lr, 0.9, 0.999, epsilon);
+  const variables = SHAPES.map((shape, i) => tf.variable(tf.randomNormal(shape, 0, 1, "float32", 10 + i)));
+  for (let t = 0; t < 5; t++) {
+    const grads = variables.map((v, i) => ({
+      name: v.name,
+      tensor: tf.randomNormal(v.shape, 0, 10 ** (i - 2), "float32", 1 + 100 * t + i),
+    }));
+    optimizer.applyGradients(t % 2 ? grads : Object.fromEntries(grads.map((g) => [g.name, g.tensor])));
+    tf.dispose(grads.map((g) => g.tensor));
+  }
+  const state = await optimizer.getWeights(); // the iteration count, then the moments m and v
+  const s = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+  const run = {
+    weights: variables.map((v) => Array.from(v.dataSync())),
+    moments: state.slice(1).map((w) => Array.from(w.tensor.dataSync())),
+    accBetas: [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]],
+  };
+  state[0].tensor.dispose();
+  tf.dispose(variables);
   optimizer.dispose();
-  return { weights, values, leaked: tf.memory().numTensors - before };
+  return { ...run, leaked: tf.memory().numTensors - before };
 }
 
-for (const backend of ["cpu", "wasm"] as const) {
-  test(`LeanAdamOptimizer gives tf.train.adam's weights and state over 6 steps (${backend})`, async () => {
-    await selectBackend({ backend });
+test("with the fixes, tf.train.adam gives tfjs's weights, moments and betas to the last bit, on 1 and 2 threads", async () => {
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true }); // the copies below take the Adam kernel
+  for (const [name, threads] of BUILDS) registerWasmBackend(threads, name);
+  for (const [name] of BUILDS) {
+    await tf.setBackend(name);
     for (const [lr, epsilon] of [
       [1e-3, undefined],
       [0.05, 1e-3],
     ] as const) {
-      const want = await run(tf.train.adam(lr, 0.9, 0.999, epsilon));
-      const got = await run(new LeanAdamOptimizer(lr, 0.9, 0.999, epsilon));
-      want.weights.forEach((w, i) => {
-        for (let j = 0; j < w.length; j++) {
-          assert.ok(
-            Math.abs(got.weights[i][j] - w[j]) <= 1e-6 * Math.max(1, Math.abs(w[j])),
-            `lr ${lr}, variable ${i}[${j}]: ${got.weights[i][j]} vs ${w[j]}`,
-          );
-        }
-      });
-      assert.deepEqual(
-        got.values.map((s) => s.name),
-        want.values.map((s) => s.name),
-      );
-      want.values.forEach(({ name, data }, i) => {
-        for (let j = 0; j < data.length; j++)
-          assert.ok(
-            Math.abs(got.values[i].data[j] - data[j]) <= 1e-6 * Math.max(1, Math.abs(data[j])),
-            `state ${name}[${j}]: ${got.values[i].data[j]} vs ${data[j]}`,
-          );
-      });
-      assert.equal(got.leaked, want.leaked, "LeanAdamOptimizer keeps more tensors than tf.train.adam");
+      installWasmFixes({ force: true });
+      const fused = await train(lr, epsilon);
+      uninstallWasmFixes();
+      const shipped = await train(lr, epsilon);
+      assert.deepEqual(fused, shipped, `${name}, learning rate ${lr}, epsilon ${epsilon}`);
     }
-  });
-}
-
-test("the fused Adam kernel gives the composed update's weights and state to the last bit, on 1 and 2 threads", async () => {
-  await selectBackend({ backend: "wasm" });
-  installWasmFixes({ force: true }); // the copies below take the fused kernel
-  const builds = [
-    ["wasm-adam-1-thread", 1],
-    ["wasm-adam-2-threads", 2],
-  ] as const;
-  for (const [name, threads] of builds) registerWasmBackend(threads, name);
-  uninstallWasmFixes();
-  assert.equal(fusedAdamAvailable(), false);
-  const composed = await run(new LeanAdamOptimizer(0.05, 0.9, 0.999, 1e-3));
-  for (const [name] of builds) {
-    await tf.setBackend(name);
-    assert.ok(fusedAdamAvailable(), `${name} should have the fused kernel`);
-    const fused = await run(new LeanAdamOptimizer(0.05, 0.9, 0.999, 1e-3));
-    // Sizes 527, 17, 30 and 1: the 4-lane loop and its scalar tail both run.
-    fused.weights.forEach((w, i) =>
-      assert.deepEqual(
-        Array.from(w),
-        Array.from(composed.weights[i]),
-        `${name}: variable ${i} [${SHAPES[i]}]`,
-      ),
-    );
-    fused.values.forEach((s, i) =>
-      assert.deepEqual(Array.from(s.data), Array.from(composed.values[i].data), `${name}: state ${s.name}`),
-    );
-    assert.equal(fused.leaked, composed.leaked, `${name}: the fused update keeps more tensors`);
   }
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true });
+});
+
+test("on a backend without the Adam kernel tfjs's own update runs, and uninstalling puts tfjs's method back", async () => {
+  uninstallWasmFixes();
+  const shippedMethod = tf.AdamOptimizer.prototype.applyGradients;
+  await selectBackend({ backend: "cpu" });
+  const shipped = await train(0.05, 1e-3);
+  installWasmFixes({ force: true });
+  assert.notEqual(tf.AdamOptimizer.prototype.applyGradients, shippedMethod);
+  assert.deepEqual(await train(0.05, 1e-3), shipped, "cpu with the fixes installed");
+  uninstallWasmFixes();
+  assert.equal(tf.AdamOptimizer.prototype.applyGradients, shippedMethod);
   await selectBackend({ backend: "wasm" });
   installWasmFixes({ force: true });
 });

@@ -1,19 +1,22 @@
 /**
- * Adam with fewer kernels per variable: the same update as tfjs's `AdamOptimizer`, rearranged.
+ * Adam's update as one wasm kernel per variable (./kernels/adam.wat) in place of the twelve
+ * element-wise kernels of tfjs-core 4.22's `AdamOptimizer.applyGradients`: the same float32
+ * operations in the same order, so the same bits, with one pass over memory instead of twelve.
  *
- * tfjs computes value - lr * (m / c1) / (sqrt(v / c2) + eps) with c1 = 1 - beta1^t and
- * c2 = 1 - beta2^t: seven element-wise kernels after the moments. Multiplying numerator and
- * denominator by sqrt(c2) gives value - step * m / (sqrt(v) + eps * sqrt(c2)) with the scalar
- * step = lr * sqrt(c2) / c1: five kernels, 12 instead of 14 per variable, the same numbers up to
- * float32 rounding. Measured on wasm, the eight variables of the reference MLP VAE, median of 80
- * updates, two runs: tf.train.adam 5.50 and 5.56 ms, this 4.79 and 4.84 ms.
- * On wasm with the kernel fixes the same five steps run as one fused kernel (./fused-adam.ts).
+ * tfjs has no Adam kernel to replace, so the fix is a kernel of its own (ADAM_UPDATE, registered on
+ * the wasm backend with the other fixes) and a replacement of `applyGradients` on AdamOptimizer's
+ * prototype, so that every `tf.train.adam` optimizer uses it while the fixes are installed. On a
+ * backend without the kernel (cpu, wasm as shipped) the original method runs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { fusedAdamAvailable, fusedAdamUpdate } from "./fused-adam";
+import type { KernelFix, Uninstall, WasmKernelArgs } from "./kernel-registry";
+import { kernelFunction, memoryOffset } from "./wasm-kernels";
 
-/** The state tfjs's AdamOptimizer keeps (private there); reused so getWeights/setWeights/dispose stay tfjs's own. */
-interface AdamState {
+/** Name of the kernel: inputs value, gradient, m, v, accBeta1, accBeta2; outputs value', m', v'. */
+export const ADAM_UPDATE = "VaeLabAdamUpdate";
+
+/** The private state of tfjs's AdamOptimizer that the update reads and writes (see ./compatibility.ts). */
+export interface AdamState {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -24,64 +27,81 @@ interface AdamState {
   accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
 }
 
-/** tfjs's Adam (same state, weights, config and bias correction), updating with fewer kernels. */
-export class LeanAdamOptimizer extends tf.AdamOptimizer {
-  /** Same arguments as `tf.train.adam`; epsilon defaults to the backend's (1e-7 in float32). */
-  constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
-    super(learningRate, beta1, beta2, epsilon);
-  }
+type AdamInputs = Record<"value" | "gradient" | "m" | "v" | "accBeta1" | "accBeta2", tf.TensorInfo>;
+type AdamAttrs = Pick<AdamState, "learningRate" | "beta1" | "beta2" | "epsilon">;
+type AdamFn = (...addressesSizeAndScalars: number[]) => void;
+type ApplyGradients = tf.AdamOptimizer["applyGradients"];
 
-  override applyGradients(
-    variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[],
-  ): void {
-    const s = this as unknown as AdamState;
+export const adamUpdateFix: KernelFix = {
+  kernelName: ADAM_UPDATE,
+  make: () => adamUpdate as unknown as tf.KernelFunc,
+};
+
+function adamUpdate({ inputs, backend, attrs }: WasmKernelArgs<AdamInputs, AdamAttrs>): tf.TensorInfo[] {
+  const { value, gradient, m, v, accBeta1, accBeta2 } = inputs;
+  const outputs = [value, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
+  const address = (t: tf.TensorInfo) => memoryOffset(backend, t);
+  const { learningRate, beta1, beta2, epsilon } = attrs;
+  kernelFunction<AdamFn>(backend, "adam")(
+    ...[value, gradient, m, v, ...outputs].map(address),
+    tf.util.sizeFromShape(value.shape),
+    address(accBeta1),
+    address(accBeta2),
+    // The scalars tfjs makes of these JavaScript numbers (float32 on the way in, as tf.scalar does).
+    beta1,
+    1 - beta1,
+    beta2,
+    1 - beta2,
+    -learningRate,
+    epsilon,
+  );
+  return outputs;
+}
+
+/** Puts the fused update on AdamOptimizer's prototype; the returned function restores tfjs's own. */
+export function replaceAdamUpdate(): Uninstall {
+  const prototype = tf.AdamOptimizer.prototype;
+  const shipped = prototype.applyGradients;
+  prototype.applyGradients = function (this: tf.AdamOptimizer, variableGradients) {
     const named = Array.isArray(variableGradients)
       ? variableGradients
-      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
-    tf.tidy(() => {
-      const sqrtC2 = tf.sqrt(tf.sub(1, s.accBeta2));
-      const step = tf.div(tf.mul(sqrtC2, s.learningRate), tf.sub(1, s.accBeta1));
-      const epsHat = tf.mul(sqrtC2, s.epsilon);
-      const fused = fusedAdamAvailable();
-      // The fused kernel takes the scalars as numbers: the same float32 values, read once per step.
-      const [stepValue, epsHatValue] = fused ? tf.stack([step, epsHat]).dataSync() : [];
-      named.forEach(({ name, tensor: gradient }, i) => {
-        const value = tf.engine().registeredVariables[name];
-        s.accumulatedFirstMoment[i] ??= {
-          originalName: `${name}/m`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-        s.accumulatedSecondMoment[i] ??= {
-          originalName: `${name}/v`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-        if (gradient == null) return;
-        const m = s.accumulatedFirstMoment[i].variable;
-        const v = s.accumulatedSecondMoment[i].variable;
-        if (fused) {
-          const attrs = {
-            beta1: s.beta1,
-            c1: 1 - s.beta1,
-            beta2: s.beta2,
-            c2: 1 - s.beta2,
-            step: stepValue,
-            epsHat: epsHatValue,
-          };
-          const [newValue, newM, newV] = fusedAdamUpdate(value, gradient, m, v, attrs);
-          m.assign(newM);
-          v.assign(newV);
-          value.assign(newValue);
-          return;
-        }
-        const newM = tf.add(tf.mul(m, s.beta1), tf.mul(gradient, 1 - s.beta1));
-        const newV = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(gradient), 1 - s.beta2));
-        m.assign(newM);
-        v.assign(newV);
-        value.assign(tf.sub(value, tf.div(tf.mul(newM, step), tf.add(tf.sqrt(newV), epsHat))));
-      });
-      s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
-      s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
+      : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
+    const fused =
+      tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined &&
+      named.every(({ tensor }) => tensor == null || tensor.dtype === "float32");
+    if (!fused) return shipped.call(this, variableGradients);
+    applyFused(this as unknown as AdamState, named);
+    (this as unknown as { incrementIterations(): void }).incrementIterations();
+  } satisfies ApplyGradients;
+  return () => {
+    prototype.applyGradients = shipped;
+  };
+}
+
+/** tfjs's applyGradients (moments created on first use, accBeta1/2 advanced last) with the fused kernel. */
+function applyFused(s: AdamState, named: readonly { name: string; tensor: tf.Tensor | null }[]): void {
+  const attrs = { learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon };
+  tf.tidy(() => {
+    named.forEach(({ name, tensor: gradient }, i) => {
+      const value = tf.engine().registeredVariables[name];
+      s.accumulatedFirstMoment[i] ??= {
+        originalName: `${name}/m`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+      s.accumulatedSecondMoment[i] ??= {
+        originalName: `${name}/v`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+      if (gradient == null) return;
+      const m = s.accumulatedFirstMoment[i].variable;
+      const v = s.accumulatedSecondMoment[i].variable;
+      const inputs = { value, gradient, m, v, accBeta1: s.accBeta1, accBeta2: s.accBeta2 };
+      const [newValue, newM, newV] = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs) as tf.Tensor[];
+      m.assign(newM);
+      v.assign(newV);
+      value.assign(newValue);
     });
-    this.incrementIterations();
-  }
+    s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
+    s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
+  });
 }

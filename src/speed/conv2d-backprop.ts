@@ -1,57 +1,37 @@
 /**
- * Convolution gradients on the wasm backend, as matrix products (im2col / col2im).
- *
- * - `Conv2DBackpropFilter`: the wasm backend ships without one, so training any convolutional
- *   layer (conv2d, conv2dTranspose) on wasm throws "Kernel not registered".
- * - `Conv2DBackpropInput` (the gradient of conv2d, and the forward pass of conv2dTranspose): the
- *   shipped kernel is a plain loop. Measured on the conv VAE (batch 128): 1.4 s for one
- *   [128,14,14,64] -> [128,28,28,32] call, most of a 2 s training step.
+ * Convolution gradients on the wasm backend (tfjs-backend-wasm 4.22), as matrix products
+ * (im2col / col2im):
+ * - adds `Conv2DBackpropFilter`, which the wasm backend ships without, so that training any
+ *   convolutional layer (conv2d, conv2dTranspose) on wasm does not throw "Kernel not registered";
+ * - replaces `Conv2DBackpropInput` (the gradient of conv2d, and the forward pass of
+ *   conv2dTranspose), a plain loop that took most of a conv VAE training step.
  *
  * With P the [positions, fh*fw*inC] matrix of input patches (one row per batch item and output
  * pixel) and dY the [positions, outC] output gradient: dW = P^T.dY, and dX is P' = dY.W^T scattered
  * back onto the input pixels (col2im). The products run on the wasm `BatchMatMul` kernel (the fixed
- * one, which avoids the slow transposed path); gather and scatter are WebAssembly loops (./im2col.ts).
+ * one, which avoids the slow transposed path); gather and scatter are wasm loops (./im2col.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { gatherPatches, patchSize, positions, scatterPatches } from "./im2col";
-import { type KernelFix, type KernelFunc, findKernel } from "./kernel-registry";
+import { type KernelFix, type WasmKernelArgs, findKernel } from "./kernel-registry";
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
-interface BackpropFilterArgs {
-  inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: ConvAttrs & { filterShape: [number, number, number, number] };
-}
-interface BackpropInputArgs {
-  inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: ConvAttrs & { inputShape: [number, number, number, number] };
-}
-type MatMulKernel = (args: {
-  inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: { transposeA: boolean; transposeB: boolean };
-}) => tf.TensorInfo;
+type FilterArgs = WasmKernelArgs<tf.Conv2DBackpropFilterInputs, tf.Conv2DBackpropFilterAttrs>;
+type InputArgs = WasmKernelArgs<tf.Conv2DBackpropInputInputs, tf.Conv2DBackpropInputAttrs>;
+type MatMulKernel = (args: WasmKernelArgs<tf.BatchMatMulInputs, tf.BatchMatMulAttrs>) => tf.TensorInfo;
 
 /** Adds the missing filter-gradient kernel (there is no original to keep). */
 export const conv2DBackpropFilterFix: KernelFix = {
-  kernelName: "Conv2DBackpropFilter",
-  make: () => conv2DBackpropFilter as unknown as KernelFunc,
+  kernelName: tf.Conv2DBackpropFilter,
+  make: () => conv2DBackpropFilter as unknown as tf.KernelFunc,
 };
 
 /** Replaces the input-gradient kernel (a plain loop) with a product and a scatter. */
 export const conv2DBackpropInputFix: KernelFix = {
-  kernelName: "Conv2DBackpropInput",
-  make: () => conv2DBackpropInput as unknown as KernelFunc,
+  kernelName: tf.Conv2DBackpropInput,
+  make: () => conv2DBackpropInput as unknown as tf.KernelFunc,
 };
 
-function conv2DBackpropFilter({ inputs, backend, attrs }: BackpropFilterArgs): tf.TensorInfo {
+function conv2DBackpropFilter({ inputs, backend, attrs }: FilterArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   const patches = gatherPatches(backend, info, x);
@@ -68,7 +48,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: BackpropFilterArgs): t
   }
 }
 
-function conv2DBackpropInput({ inputs, backend, attrs }: BackpropInputArgs): tf.TensorInfo {
+function conv2DBackpropInput({ inputs, backend, attrs }: InputArgs): tf.TensorInfo {
   const { dy, filter } = inputs;
   const info = convInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs);
   const dy2d = { dataId: dy.dataId, shape: [positions(info), info.outChannels], dtype: dy.dtype };
@@ -88,7 +68,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: BackpropInputArgs): tf.
 function convInfo(
   xShape: number[],
   filterShape: [number, number, number, number],
-  attrs: ConvAttrs,
+  attrs: Omit<tf.Conv2DBackpropFilterAttrs, "filterShape">,
 ): tf.backend_util.Conv2DInfo {
   if (attrs.dataFormat === "NCHW")
     throw new Error(
@@ -109,5 +89,5 @@ function convInfo(
 
 /** The wasm BatchMatMul kernel registered now (the fixed one while the fixes are installed). */
 function matMul(): MatMulKernel {
-  return findKernel("BatchMatMul", "wasm")!.kernelFunc as unknown as MatMulKernel;
+  return findKernel(tf.BatchMatMul, "wasm")!.kernelFunc as unknown as MatMulKernel;
 }

@@ -1,32 +1,17 @@
 /**
- * The patch matrix of a convolution (im2col) and its adjoint (col2im) on the wasm backend's memory.
+ * The patch matrix of a convolution (im2col) and its adjoint (col2im) on the wasm backend's memory,
+ * for the convolution-gradient kernels (./conv2d-backprop.ts).
  *
  * Row r of the patch matrix holds the input pixels under the filter at output position r (batch
  * item, output row, output column), as filterHeight x filterWidth runs of inChannels values; a run
  * over the padding is zeros. Gathering copies every run from the input; scattering adds every run
  * back onto the input pixel it came from. Which input offset each run maps to depends only on the
  * convolution's shapes, so it is worked out once per shape (a table of offsets, kept here) and the
- * copying is a WebAssembly SIMD loop over the table. Measured on the conv VAE (Node 20, 2 cores):
- * as JavaScript loops over each value, the gathers and scatters of one training step took about
- * 90 ms of a 250 ms step; with these kernels, about 7 ms of a 184 ms step.
+ * copying is a SIMD loop over the table (./kernels/gather-patches.wat, ./kernels/scatter-patches.wat).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import {
-  I32,
-  type Lanes,
-  SCALAR,
-  VECTOR,
-  addLocals,
-  byteBounds,
-  countdown,
-  get,
-  memoryOffset,
-  set,
-  vectorThenScalar,
-  wasmFunction,
-  wasmModule,
-} from "./wasm-assembler";
+import { kernelFunction, memoryOffset } from "./wasm-kernels";
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 type RunsFn = (table: number, runs: number, channels: number, src: number, dst: number) => void;
@@ -44,7 +29,7 @@ export function patchSize(info: ConvInfo): number {
 /** The [positions, patchSize] patch matrix of input `x` (a new backend-only tensor). */
 export function gatherPatches(backend: BackendWasm, info: ConvInfo, x: tf.TensorInfo): tf.TensorInfo {
   const patches = backend.makeOutput([positions(info), patchSize(info)], "float32");
-  runOverTable(backend, info, "gatherRuns", x, patches);
+  runOverTable(backend, info, "gather-patches", x, patches);
   return patches;
 }
 
@@ -57,7 +42,7 @@ export function scatterPatches(
 ): tf.TensorInfo {
   const dx = backend.makeOutput(inputShape, "float32");
   (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
-  runOverTable(backend, info, "scatterRuns", patches, dx);
+  runOverTable(backend, info, "scatter-patches", patches, dx);
   return dx;
 }
 
@@ -65,7 +50,7 @@ export function scatterPatches(
 function runOverTable(
   backend: BackendWasm,
   info: ConvInfo,
-  name: "gatherRuns" | "scatterRuns",
+  kernel: "gather-patches" | "scatter-patches",
   src: tf.TensorInfo,
   dst: tf.TensorInfo,
 ): void {
@@ -73,8 +58,7 @@ function runOverTable(
   const table = backend.makeOutput([offsets.length], "int32");
   try {
     (backend.typedArrayFromHeap(table) as Int32Array).set(offsets);
-    const f = wasmFunction<RunsFn>(backend, name, name === "gatherRuns" ? gatherModule : scatterModule);
-    f(
+    kernelFunction<RunsFn>(backend, kernel)(
       memoryOffset(backend, table),
       offsets.length,
       info.inChannels,
@@ -141,96 +125,4 @@ function runOffsets(info: ConvInfo): Int32Array {
   }
   tables.set(key, offsets);
   return offsets;
-}
-
-// ---- The modules' bytes (./wasm-assembler.ts has the encoding). ----
-
-// Parameters; then the byte offset within a run, the run's input offset, its bounds in bytes.
-const [TABLE, RUNS, CHANNELS, SRC, DST] = [0, 1, 2, 3, 4];
-const [I, OFFSET, VEC_END, END] = [5, 6, 7, 8];
-
-const plus = (...parts: number[][]) => [...parts[0], ...parts.slice(1).flatMap((p) => [...p, 0x6a])];
-
-/** Over the bytes of one run: `f` for four floats at a time, then for one. */
-const overRun = (f: (l: Lanes) => number[]) => vectorThenScalar(I, VEC_END, END, f(VECTOR), f(SCALAR));
-
-/** For each run: OFFSET = table[run]; body; then the local `walker` (walking the patch matrix) moves one run on. */
-function overRuns(body: number[], walker: number): number[] {
-  return [
-    ...byteBounds(CHANNELS, END, VEC_END),
-    ...countdown(RUNS, [
-      ...get(TABLE),
-      0x28,
-      0,
-      0,
-      ...set(OFFSET), // i32.load
-      ...body,
-      ...addLocals(walker, END),
-      ...set(walker),
-      ...get(TABLE),
-      0x41,
-      4,
-      0x6a,
-      ...set(TABLE),
-    ]),
-  ];
-}
-
-/** gather: DST (the patch matrix) gets each run from SRC + offset, or zeros. */
-function gatherModule(sharedMemory: boolean): Uint8Array {
-  const copy = (l: Lanes) => [
-    ...addLocals(DST, I),
-    ...plus(get(SRC), get(OFFSET), get(I)),
-    ...l.load,
-    ...l.store,
-  ];
-  const fill = (l: Lanes) => [...addLocals(DST, I), ...l.zero, ...l.store];
-  return wasmModule({
-    name: "gatherRuns",
-    params: Array(5).fill(I32),
-    locals: [[4, I32]],
-    body: overRuns(
-      [
-        ...get(OFFSET),
-        0x41,
-        0,
-        0x48, // offset < 0 ?
-        0x04,
-        0x40,
-        ...overRun(fill),
-        0x05,
-        ...overRun(copy),
-        0x0b,
-      ],
-      DST,
-    ),
-    sharedMemory,
-  });
-}
-
-/** scatter: DST + offset += each run of SRC (the patch matrix), skipping runs over the padding. */
-function scatterModule(sharedMemory: boolean): Uint8Array {
-  const accumulate = (l: Lanes) => {
-    const target = plus(get(DST), get(OFFSET), get(I));
-    return [...target, ...target, ...l.load, ...addLocals(SRC, I), ...l.load, ...l.add, ...l.store];
-  };
-  return wasmModule({
-    name: "scatterRuns",
-    params: Array(5).fill(I32),
-    locals: [[4, I32]],
-    body: overRuns(
-      [
-        ...get(OFFSET),
-        0x41,
-        0,
-        0x4e, // offset >= 0 ?
-        0x04,
-        0x40,
-        ...overRun(accumulate),
-        0x0b,
-      ],
-      SRC,
-    ),
-    sharedMemory,
-  });
 }

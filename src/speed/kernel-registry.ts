@@ -1,18 +1,26 @@
 /**
- * Swapping kernels of one tfjs backend in and out. A fix registers its own kernel function under
- * the backend's kernel name and keeps the original, so uninstalling restores the backend as shipped
- * (the bench measures both in one process).
+ * Swapping kernels of one tfjs backend in and out (tfjs-core 4.22's kernel registry). A fix
+ * registers its own kernel function under the backend's kernel name and keeps the original, so
+ * uninstalling restores the backend as shipped (the bench measures both in one process).
  */
 import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
-/** A kernel function as tfjs calls it (inputs, attrs and the backend instance). */
-export type KernelFunc = tf.KernelConfig["kernelFunc"];
+/**
+ * What tfjs passes a kernel function of the wasm backend, typed with a kernel's `Inputs` and `Attrs`
+ * (tfjs types every input as possibly undefined; only optional ones are).
+ */
+export interface WasmKernelArgs<Inputs, Attrs = Record<string, never>> {
+  inputs: { [K in keyof Inputs]: Exclude<Inputs[K], undefined> };
+  backend: BackendWasm;
+  attrs: Attrs;
+}
 
 /** A kernel replacement: the new function is built from the original (undefined when the backend has none). */
 export interface KernelFix {
   kernelName: string;
   /** Returns the kernel function to register, given the backend's original kernel (if any). */
-  make(original: tf.KernelConfig | undefined): KernelFunc;
+  make(original: tf.KernelConfig | undefined): tf.KernelFunc;
 }
 
 /** Undoes an installed fix. */
@@ -63,7 +71,7 @@ export function partialFix<Args>(
     kernelName,
     make: (original) => {
       const shipped = shippedKernel<Args>(kernelName, original);
-      return ((args: Args) => fast(args) ?? shipped(args)) as unknown as KernelFunc;
+      return ((args: Args) => fast(args) ?? shipped(args)) as unknown as tf.KernelFunc;
     },
   };
 }

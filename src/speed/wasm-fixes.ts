@@ -1,51 +1,109 @@
 /**
- * Kernel fixes for the wasm backend: one switch to turn them on and off.
+ * The speed layer of the wasm backend: one switch that installs or removes all its fixes.
  *
- * `selectBackend()` installs them when it starts wasm (unless `VAE_LAB_WASM_FIXES=0`); the bench
+ * `selectBackend()` installs them when it starts wasm (unless `VAE_LAB_WASM_FIXES=0`): replacements
+ * of slow or missing tfjs-backend-wasm 4.22 kernels, each in its own module, and Adam's update as one
+ * kernel (./adam.ts). Before installing anything it checks that tfjs is the version they were written
+ * for (./compatibility.ts); if not, nothing is installed and the report says why. The bench
  * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
- * Each fix's module says what it fixes and the measurement that justifies it.
  */
-import { columnSumFix } from "./column-sum";
+import * as tf from "@tensorflow/tfjs";
+import { adamUpdateFix, replaceAdamUpdate } from "./adam";
+import { speedLayerMismatch } from "./compatibility";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
-import { fusedAdamFix } from "./fused-adam";
-import { fusedBernoulliFix } from "./fused-bernoulli";
 import { identityFix } from "./identity";
-import { sumOfSquaresFix } from "./sum-of-squares";
-import { type Uninstall, replaceKernels } from "./kernel-registry";
+import { type KernelFix, type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
+import { sigmoidFix } from "./sigmoid";
+import { softplusFix } from "./softplus";
+import { squareFix } from "./square";
+import { sumFix } from "./sum";
 import { transposeFix } from "./transpose";
+import { compileKernels } from "./wasm-kernels";
 
 /** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
 
+const FIXES: readonly KernelFix[] = [
+  ...matMulFixes,
+  conv2DBackpropFilterFix,
+  conv2DBackpropInputFix,
+  identityFix,
+  sumFix,
+  squareFix,
+  transposeFix,
+  softplusFix,
+  sigmoidFix,
+  adamUpdateFix,
+];
+
+/** The wasm kernels the fixes run (dist/kernels/NAME.wasm). */
+const KERNELS = [
+  "transpose",
+  "column-sum",
+  "gather-patches",
+  "scatter-patches",
+  "softplus",
+  "sigmoid",
+  "square",
+  "row-sums",
+  "adam",
+];
+
+/** Shipped wasm kernels the fixes replace or call (Add, after a product computed transposed). */
+const REPLACED = [
+  tf.BatchMatMul,
+  tf._FusedMatMul,
+  tf.Conv2DBackpropInput,
+  tf.Identity,
+  tf.Sum,
+  tf.Transpose,
+  tf.Softplus,
+  tf.Sigmoid,
+  tf.Square,
+  tf.Add,
+];
+
 let uninstall: Uninstall | undefined;
+/** Why the last attempt installed nothing. */
+let notInstalled: string | undefined;
+
+/** Whether the speed layer is installed, and if not, why. */
+export interface WasmFixesState {
+  installed: boolean;
+  reason?: string;
+}
 
 /**
- * Replaces slow or missing wasm kernels with the fixed ones. Does nothing when already installed,
- * or when `VAE_LAB_WASM_FIXES=0` (unless `force` is true). Returns whether the fixes are installed.
+ * Installs the fixes on the wasm backend. Does nothing when already installed, when
+ * `VAE_LAB_WASM_FIXES=0` (unless `force` is true) or when tfjs is not the version they were written
+ * for (see {@link wasmFixesState}). Returns whether the fixes are installed.
  */
 export function installWasmFixes(options: { force?: boolean } = {}): boolean {
   if (uninstall) return true;
-  if (!options.force && wasmFixesDisabledByEnv()) return false;
+  if (!options.force && !wasmFixesWanted()) {
+    notInstalled = `turned off by ${WASM_FIXES_ENV}=${process.env[WASM_FIXES_ENV]?.trim()}`;
+    return false;
+  }
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  uninstall = replaceKernels("wasm", [
-    ...matMulFixes,
-    conv2DBackpropFilterFix,
-    conv2DBackpropInputFix,
-    identityFix,
-    fusedAdamFix,
-    sumOfSquaresFix,
-    columnSumFix,
-    fusedBernoulliFix,
-    transposeFix,
-  ]);
+  notInstalled = speedLayerMismatch(REPLACED);
+  if (notInstalled) return false;
+  compileKernels(KERNELS); // a kernel that was never built is a clear error here, not inside a kernel
+  const restoreKernels = replaceKernels("wasm", FIXES);
+  const restoreAdam = replaceAdamUpdate();
+  uninstall = () => {
+    restoreAdam();
+    restoreKernels();
+  };
   return true;
 }
 
 /** Restores the wasm backend as shipped. Does nothing when the fixes are not installed. */
 export function uninstallWasmFixes(): void {
-  uninstall?.();
+  if (!uninstall) return;
+  uninstall();
   uninstall = undefined;
+  notInstalled = "removed by uninstallWasmFixes()";
 }
 
 /** True while the fixes are installed. */
@@ -53,12 +111,18 @@ export function wasmFixesInstalled(): boolean {
   return uninstall !== undefined;
 }
 
-/** True when `VAE_LAB_WASM_FIXES` is set to 0/false/off. */
-export function wasmFixesDisabledByEnv(): boolean {
+/** Whether the fixes are installed now, and if not, why the last attempt installed nothing. */
+export function wasmFixesState(): WasmFixesState {
+  if (uninstall) return { installed: true };
+  return { installed: false, reason: notInstalled ?? "not installed yet in this process" };
+}
+
+/** False when `VAE_LAB_WASM_FIXES` turns the fixes off; a clear error for a value it does not understand. */
+export function wasmFixesWanted(): boolean {
   const value = (process.env[WASM_FIXES_ENV] ?? "").trim().toLowerCase();
-  if (value === "" || value === "1" || value === "true" || value === "on") return false;
-  if (value === "0" || value === "false" || value === "off") return true;
+  if (value === "" || value === "1" || value === "true" || value === "on") return true;
+  if (value === "0" || value === "false" || value === "off") return false;
   throw new Error(
-    `${WASM_FIXES_ENV}=${JSON.stringify(value)} is not understood: set it to 0 (fixes off) or 1 (on), or unset it.`,
+    `${WASM_FIXES_ENV}=${JSON.stringify(value)} is not understood: set it to 0, false or off (fixes off) or to 1, true or on (fixes on, the default), or unset it.`,
   );
 }

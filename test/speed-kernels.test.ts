@@ -1,0 +1,158 @@
+/**
+ * The element-wise and reduction kernels of the speed layer (src/speed/kernels/*.wat) against float64
+ * or exact float32 arithmetic, on the single-threaded build (private memory) and the threaded one
+ * (shared memory), with sizes that are not multiples of 4 so that every loop's tail runs.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { installWasmFixes, selectBackend } from "../src";
+import { registerWasmBackend } from "../src/speed/wasm-threads";
+
+const BUILDS = [
+  ["wasm-kernels-1-thread", 1],
+  ["wasm-kernels-2-threads", 2],
+] as const;
+
+/** Registers both builds (copies of the wasm kernels, fixes included); returns their names. */
+async function builds(): Promise<string[]> {
+  await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true });
+  for (const [build, threads] of BUILDS) registerWasmBackend(threads, build);
+  return BUILDS.map(([build]) => build);
+}
+
+/** The smallest positive float32 (a subnormal): the resolution of results below 2^-126. */
+const SUBNORMAL_STEP = 2 ** -149;
+
+/** Logits: a dense sweep over [-110, 110], both signs of every power of two, and special values. */
+function logits(): Float32Array {
+  const sweep = Array.from({ length: 44001 }, (_, i) => -110 + i / 200);
+  const powers = Array.from({ length: 277 }, (_, k) => 2 ** (k - 149)).flatMap((p) => [
+    p,
+    -p,
+    1.7 * p,
+    -1.3 * p,
+  ]);
+  const special = [
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    3.4e38,
+    -3.4e38,
+    87.5,
+    -87.5,
+    103.9,
+    -103.9,
+    104.5,
+    -104.5,
+  ];
+  // An odd total, so that the one-value tail runs after the four-lane loop.
+  return Float32Array.from([...sweep, ...powers, ...special, 0.25]);
+}
+
+const softplus = (a: number) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)));
+const sigmoid = (a: number) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)));
+
+for (const [name, op, exact] of [
+  ["Softplus", tf.softplus, softplus],
+  ["Sigmoid", tf.sigmoid, sigmoid],
+] as const) {
+  test(`${name} on wasm is float64's to 3e-7 relative from -3.4e38 to 3.4e38, on 1 and 2 threads`, async () => {
+    const a = logits();
+    for (const build of await builds()) {
+      await tf.setBackend(build);
+      const got = tf.tidy(() => op(tf.tensor1d(a)).dataSync());
+      a.forEach((value, i) => {
+        const want = exact(value);
+        if (Number.isNaN(value)) return assert.ok(Number.isNaN(got[i]), `${build}: ${name}(NaN) is NaN`);
+        const error = Math.abs(got[i] - want);
+        assert.ok(
+          error <= 3e-7 * Math.abs(want) + SUBNORMAL_STEP ||
+            (Number.isFinite(want) === false && got[i] === want),
+          `${build}: ${name}(${value}) = ${got[i]}, float64 says ${want}`,
+        );
+      });
+      for (const size of [1, 2, 3, 5]) {
+        const small = tf.tidy(() => Array.from(op(tf.tensor1d(a.subarray(1000, 1000 + size))).dataSync()));
+        assert.deepEqual(
+          small,
+          Array.from(got.subarray(1000, 1000 + size)),
+          `${build}: ${name} of ${size} values`,
+        );
+      }
+    }
+    await selectBackend({ backend: "wasm" });
+  });
+}
+
+test("Square on wasm is x x in float32 to the last bit, NaN, infinities and subnormals included, on 1 and 2 threads", async () => {
+  const x = Float32Array.from([...logits(), 1e-23, -1e-23, 3e19, -3e19]);
+  const want = Array.from(x, (v) => Math.fround(v * v));
+  for (const build of await builds()) {
+    await tf.setBackend(build);
+    const got = tf.tidy(() => Array.from(tf.square(tf.tensor1d(x)).dataSync()));
+    assert.deepEqual(got, want, `${build}: square`);
+  }
+  await selectBackend({ backend: "wasm" });
+});
+
+test("Sum over trailing axes on wasm (rows, and every axis) is float64's sum to 1e-6 of the sum of magnitudes, with NaN and infinities propagated, on 1 and 2 threads", async () => {
+  // [shape, axis]: rows of 784 (the likelihood of each image), of 3 (shorter than one group of 16),
+  // of 17 and of 35 (groups and a tail), then every axis.
+  const cases: [number[], number | number[] | undefined][] = [
+    [[128, 784], 1],
+    [[5, 3], -1],
+    [
+      [2, 3, 17],
+      [1, 2],
+    ],
+    [[7, 35], 1],
+    [[784, 400], undefined],
+    [[7], 0],
+    [[1], undefined],
+    [
+      [2, 3, 17],
+      [0, 1, 2],
+    ],
+  ];
+  for (const build of await builds()) {
+    await tf.setBackend(build);
+    for (const [shape, axis] of cases) {
+      for (const keepDims of [false, true]) {
+        const label = `${build} [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`;
+        const x = tf.randomNormal(shape, 1, 3, "float32", shape.length + (axis === undefined ? 0 : 1));
+        const values = x.dataSync();
+        const axes =
+          axis === undefined
+            ? shape.map((_, k) => k)
+            : [axis].flat().map((a) => (a + shape.length) % shape.length);
+        const cols = axes.reduce((p, a) => p * shape[a], 1);
+        const sum = tf.sum(x, axis, keepDims);
+        const expectedShape = keepDims
+          ? shape.map((d, a) => (axes.includes(a) ? 1 : d))
+          : shape.filter((_, a) => !axes.includes(a));
+        assert.deepEqual(sum.shape, expectedShape, `${label}: shape`);
+        sum.dataSync().forEach((got, row) => {
+          let exact = 0;
+          let magnitude = 0;
+          for (const v of values.subarray(row * cols, (row + 1) * cols))
+            ((exact += v), (magnitude += Math.abs(v)));
+          assert.ok(Math.abs(got - exact) <= 1e-6 * magnitude, `${label}, row ${row}: ${got} vs ${exact}`);
+        });
+        tf.dispose([x, sum]);
+      }
+    }
+    const specials = [
+      [1, 2, NaN, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+      [1, -Infinity, 3],
+      [Infinity, -Infinity, 0, 0],
+    ].map((values) => tf.tidy(() => tf.sum(tf.tensor1d(values)).dataSync()[0]));
+    assert.ok(Number.isNaN(specials[0]), `${build}: NaN should propagate`);
+    assert.equal(specials[1], -Infinity, `${build}: -Infinity should propagate`);
+    assert.ok(Number.isNaN(specials[2]), `${build}: Infinity - Infinity is NaN`);
+  }
+  await selectBackend({ backend: "wasm" });
+});
