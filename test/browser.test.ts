@@ -226,7 +226,7 @@ test(
       assert.deepEqual(
         progress,
         [
-          "display_data: epoch 1/1  step 6/6  loss 104.00 (recon 90.00 + kl 20.00)  150 ms/step  0 s left",
+          "display_data: epoch 1/1  step 6/6  objective 104.00 = recon 90.00 + kl 20.00  150 ms/step  0 s left",
           "stream: epoch 1/1  train 104.00",
         ],
         "the progress line is one output, updated in place to the last step",
