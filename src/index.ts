@@ -106,6 +106,7 @@ export { type Purpose, Rng, randomStream } from "./random";
 
 // Figures: charts, image grids, tables; showing them in a notebook and exporting them.
 export {
+  type ErrorBars,
   type Figure,
   barChart,
   heatmap,
