@@ -3,22 +3,19 @@
  * whether the answer holds, without ever printing the answer.
  */
 
-/** What a check found: the exercise untouched, an answer that holds, or one that does not yet. */
-export type Verdict = "not attempted" | "holds" | "not yet";
-
 /**
  * Checks a reader's answer to exercise `name`. An `answer` still `undefined` (the cell as shipped)
  * is "not attempted"; otherwise `holds(answer)` returns true, or a hint that does not give the
- * answer away. Prints one line and returns the verdict.
+ * answer away. Prints one line: "not attempted yet", "✓ your answer holds" or "✗ not yet" and the hint.
  */
 export function checkExercise<T>(
   name: string,
   answer: T | undefined,
   holds: (answer: T) => true | string,
-): Verdict {
+): void {
   if (answer === undefined) {
     console.log(`${name}: not attempted yet. Edit the exercise cell above, run it, then run this cell.`);
-    return "not attempted";
+    return;
   }
   let verdict: true | string;
   try {
@@ -28,8 +25,7 @@ export function checkExercise<T>(
   }
   if (verdict === true) {
     console.log(`${name}: ✓ your answer holds.`);
-    return "holds";
+    return;
   }
   console.log(`${name}: ✗ not yet. ${verdict}`);
-  return "not yet";
 }

@@ -122,7 +122,7 @@ export { showTable, tableCsv, tableText } from "./figures/tables";
 export { exportFigure, exportTable, saveImage } from "./figures/export";
 
 // Exercises.
-export { type Verdict, checkExercise } from "./exercises";
+export { checkExercise } from "./exercises";
 
 // Backend and run mode.
 export { type BackendName, type BackendReport, describeBackend, selectBackend } from "./backend";
