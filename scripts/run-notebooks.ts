@@ -16,6 +16,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { jupyterEnv, jupyterPython, KERNEL_NAME } from "./jupyter";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -64,13 +65,6 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-function jupyterPython(): string {
-  const file = join(ROOT, ".vae-lab", "python");
-  if (!existsSync(file))
-    throw new Error("No Jupyter recorded: run `npm run setup` first (it finds or installs one).");
-  return readFileSync(file, "utf8").trim();
-}
-
 /** Runs a command, killing its whole process group after `seconds`. */
 function run(
   command: string,
@@ -113,14 +107,14 @@ function problemsIn(nb: Notebook): string[] {
 async function execute(path: string, options: Options, python: string): Promise<string[]> {
   const outDir = mkdtempSync(join(tmpdir(), "vae-lab-nb-"));
   const guardLog = join(outDir, "guard.log");
-  const env = {
+  // This checkout's kernel, whatever other "tslab" kernels the machine has.
+  const env = jupyterEnv(ROOT, {
     ...process.env,
     VAE_LAB_MODE: options.full ? "full" : "quick",
     VAE_LAB_GUARD_LOG: guardLog,
     NODE_OPTIONS:
       `${process.env.NODE_OPTIONS ?? ""} --require ${join(__dirname, "notebook-guard.cjs")}`.trim(),
-    PYDEVD_DISABLE_FILE_VALIDATION: "1",
-  };
+  });
   const args = [
     "-m",
     "nbconvert",
@@ -128,7 +122,7 @@ async function execute(path: string, options: Options, python: string): Promise<
     "notebook",
     "--execute",
     "--allow-errors",
-    "--ExecutePreprocessor.kernel_name=tslab",
+    `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
     `--ExecutePreprocessor.timeout=${options.timeoutSeconds}`,
     "--output-dir",
     outDir,
@@ -153,7 +147,7 @@ async function execute(path: string, options: Options, python: string): Promise<
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const python = jupyterPython();
+  const python = jupyterPython(ROOT);
   const notebooks = readdirSync(options.dir)
     .filter((f) => /^\d\d_.*\.ipynb$/.test(f))
     .filter((f) => options.prefixes.length === 0 || options.prefixes.some((p) => f.startsWith(p)))

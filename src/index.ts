@@ -49,7 +49,7 @@ export {
 } from "./model/model";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
-// Training: the step, the loop, checkpoints.
+// Training: the step, the loop, its progress, checkpoints.
 export {
   NonFiniteLossError,
   type StepFunction,
@@ -66,6 +66,7 @@ export {
   historyRows,
   train,
 } from "./train/loop";
+export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
 
 // Evaluation.
@@ -109,6 +110,7 @@ export {
   type ErrorBars,
   type Figure,
   barChart,
+  ecdfChart,
   heatmap,
   histogram,
   latentScatter,
@@ -116,6 +118,7 @@ export {
   lossChart,
 } from "./figures/charts";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
+export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { inverseNormalCdf } from "./figures/normal";
 export { showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
   barChart,
+  ecdfChart,
   ellipsePath,
   heatmap,
   histogram,
@@ -11,7 +12,7 @@ import {
   lossChart,
   Trace,
 } from "../src/figures/charts";
-import { escapeScript, figureDiv, scriptJson, standaloneHtml } from "../src/figures/plotly";
+import { escapeScript, figureDiv, figureSpec, scriptJson, standaloneHtml } from "../src/figures/plotly";
 
 test("lossChart draws one line per numeric key against the epoch", () => {
   const fig = lossChart(
@@ -105,6 +106,32 @@ test("latentScatter groups points by label and draws one-sigma ellipses from log
   assert.throws(() => latentScatter([[0, 0]], [1, 2]), /1 codes but 2 labels/);
 });
 
+test("latentScatter draws dashed circles with the 2-D prior mass inside each, and sized markers", () => {
+  const fig = latentScatter([[0, 0]], [0], { circles: [1, 2], markerSize: 9 });
+  assert.equal(fig.data[0].marker && (fig.data[0].marker as { size: number }).size, 9);
+  const circles = fig.data.filter((t) => String(t.name).startsWith("|z| ="));
+  assert.deepEqual(
+    circles.map((t) => t.name),
+    ["|z| = 1 (2-D N(0, I): 39.3% inside)", "|z| = 2 (2-D N(0, I): 86.5% inside)"],
+  );
+  const c = circles[1] as Trace & { x: number[]; y: number[] };
+  for (let i = 0; i < c.x.length; i++) assert.ok(Math.abs(Math.hypot(c.x[i], c.y[i]) - 2) < 1e-12);
+  assert.throws(() => latentScatter([[0, 0]], [0], { circles: [0] }), /radii must be positive/);
+});
+
+test("ecdfChart sorts each sample and steps from 1/n to 1, at no more than `points` ranks", () => {
+  const fig = ecdfChart({ a: [3, 1, 2], b: Float32Array.of(5) }, { title: "cdf" });
+  assert.deepEqual(fig.data[0].x, [1, 2, 3]);
+  assert.deepEqual(fig.data[0].y, [1 / 3, 2 / 3, 1]);
+  assert.deepEqual(fig.data[1].y, [1]);
+  assert.equal((fig.data[0].line as { shape: string }).shape, "hv");
+  const thin = ecdfChart({ a: Array.from({ length: 1001 }, (_, i) => 1000 - i) }, { points: 11 });
+  assert.deepEqual(thin.data[0].x, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+  assert.equal((thin.data[0].y as number[])[10], 1);
+  assert.throws(() => ecdfChart({}), /at least one sample/);
+  assert.throws(() => ecdfChart({ a: [] }), /sample "a" is empty/);
+});
+
 test("histogram, barChart and heatmap build the right trace types", () => {
   assert.deepEqual(histogram([1, 2, 3], { bins: 5 }).data[0], {
     type: "histogram",
@@ -176,4 +203,13 @@ test("lossChart draws the nested train/test parts of the library's history", () 
   );
   assert.deepEqual(fig.data[4].y, [121, 97]);
   assert.deepEqual(lossChart(history, { keys: ["beta"] }).data[0].y, [1, 1]);
+});
+
+test("a chart output's spec keeps 7 significant digits of fractions, integers as they are", () => {
+  const fig = lineChart({ loss: [Math.fround(0.1), 123456789, 1 / 3] }, { title: "T" });
+  const spec = figureSpec(fig);
+  assert.deepEqual(spec.data[0].y, [0.1, 123456789, 0.3333333]);
+  assert.deepEqual(spec.data[0].x, [1, 2, 3]);
+  assert.deepEqual(spec.config, { responsive: false, displaylogo: false });
+  assert.equal(spec.layout.title?.text, "T");
 });

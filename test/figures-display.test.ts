@@ -3,26 +3,33 @@ import assert from "node:assert/strict";
 import { closeBrowser, findChromium } from "../src/figures/browser";
 import { lineChart } from "../src/figures/charts";
 import {
+  DisplayEntry,
   displayBundle,
   inNotebook,
   MimeBundle,
+  PLOTLY_MIME,
   pngSize,
-  resendPlotly,
   setDisplaySink,
   showFigure,
   showImage,
+  updatingDisplay,
 } from "../src/figures/display";
+import { figureSpec } from "../src/figures/plotly";
 import { digitGrid } from "../src/figures/images";
 import { decodePng } from "./figures-decode";
 
 after(closeBrowser);
 
+interface Sent {
+  bundle: MimeBundle;
+  metadata: Record<string, unknown>;
+  entry?: DisplayEntry;
+}
+
 /** Runs `fn` with display outputs captured. */
-async function capture(
-  fn: () => unknown,
-): Promise<Array<{ bundle: MimeBundle; metadata: Record<string, unknown> }>> {
-  const sent: Array<{ bundle: MimeBundle; metadata: Record<string, unknown> }> = [];
-  setDisplaySink((bundle, metadata) => sent.push({ bundle, metadata }));
+async function capture(fn: () => unknown): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  setDisplaySink((bundle, metadata, entry) => sent.push({ bundle, metadata, entry }));
   try {
     await fn();
   } finally {
@@ -73,18 +80,42 @@ test("outside a notebook, outputs print their text form", async () => {
   assert.throws(() => displayBundle({ "text/html": "x" }), /text\/plain/);
 });
 
-test("showImage sends the PNG bytes with a size and text form", async () => {
-  const png = digitGrid(new Uint8Array(2 * 784), { rows: 1, cols: 2 });
-  const [out] = await capture(() => showImage(png, { title: "two", width: 300 }));
-  assert.deepEqual(Buffer.from(out.bundle["image/png"], "base64"), Buffer.from(png));
-  const { width, height } = decodePng(png);
-  assert.equal(out.bundle["text/plain"], `<two: PNG ${width}x${height}>`);
-  assert.deepEqual(out.metadata, { "image/png": { width: 300 } });
+test("an updating display sends one output, then replaces it under the same display_id", () => {
+  const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  const messages: unknown[][] = [];
+  jupyter.lastWriteDisplayData = (...args: unknown[]) => messages.push(args);
+  try {
+    const line = updatingDisplay();
+    line.show({ "text/plain": "step 1" });
+    line.show({ "text/plain": "step 2" });
+  } finally {
+    jupyter.lastWriteDisplayData = null;
+  }
+  const [first, second] = messages as [{ transient: { display_id: string } }, boolean][];
+  assert.equal(first[1], false, "the first show is a display_data");
+  assert.equal(second[1], true, "later shows are update_display_data");
+  assert.match(first[0].transient.display_id, /^[0-9a-f]{16}$/);
+  assert.equal(second[0].transient.display_id, first[0].transient.display_id);
 });
 
-test("showFigure bundles interactive HTML, the static PNG and text; plotly.js is sent once", async (t) => {
+test("showImage sends its title as a caption, then the PNG bytes once, with a size and text form", async () => {
+  const png = digitGrid(new Uint8Array(2 * 784), { rows: 1, cols: 2 });
+  const [caption, image] = await capture(() => showImage(png, { title: "two <digits>", width: 300 }));
+  assert.deepEqual(caption.bundle, {
+    "text/html": '<div class="vae-lab-caption"><b>two &lt;digits&gt;</b></div>',
+    "text/plain": "two <digits>",
+  });
+  assert.deepEqual(Object.keys(image.bundle).sort(), ["image/png", "text/plain"]);
+  assert.deepEqual(Buffer.from(image.bundle["image/png"] as string, "base64"), Buffer.from(png));
+  const { width, height } = decodePng(png);
+  assert.equal(image.bundle["text/plain"], `<two <digits>: PNG ${width}x${height}>`);
+  assert.deepEqual(image.metadata, { "image/png": { width: 300 } });
+  const untitled = await capture(() => showImage(png));
+  assert.equal(untitled.length, 1, "no caption without a title");
+});
+
+test("showFigure sends one bundle: plotly's MIME type, HTML, the static PNG and text; never plotly.js", async (t) => {
   if ("reason" in findChromium()) return t.skip("no Chromium for the static image");
-  resendPlotly();
   const fig = lineChart({ loss: [3, 2, 1] }, { title: "Loss" });
   const sent = await capture(async () => {
     await showFigure(fig);
@@ -92,15 +123,19 @@ test("showFigure bundles interactive HTML, the static PNG and text; plotly.js is
   });
   assert.equal(sent.length, 2);
   for (const { bundle, metadata } of sent) {
-    assert.deepEqual(Object.keys(bundle).sort(), ["image/png", "text/html", "text/plain"]);
-    const png = pngSize(Buffer.from(bundle["image/png"], "base64"));
+    assert.deepEqual(Object.keys(bundle).sort(), [PLOTLY_MIME, "image/png", "text/html", "text/plain"]);
+    assert.deepEqual(bundle[PLOTLY_MIME], figureSpec(fig));
+    const png = pngSize(Buffer.from(bundle["image/png"] as string, "base64"));
     assert.deepEqual([png.width, png.height], [700, 450]);
     assert.deepEqual(metadata, { "image/png": { width: 700, height: 450 } });
+    const html = bundle["text/html"] as string;
     // The same image sits inside the HTML until plotly draws over it.
-    assert.ok(bundle["text/html"].includes(`<img src="data:image/png;base64,${bundle["image/png"]}"`));
+    assert.ok(html.includes(`<img src="data:image/png;base64,${bundle["image/png"]}"`));
+    // plotly.js comes from the Jupyter server, through require.js where the page has it.
+    assert.ok(html.includes('w.require(["nbextensions/vae-lab/plotly.min"]'));
+    assert.ok(!html.includes("window.Plotly = Plotly"), "plotly.js is not inlined");
+    assert.ok(html.length - (bundle["image/png"] as string).length < 10_000, "the HTML is small");
   }
-  assert.ok(sent[0].bundle["text/html"].includes("window.Plotly = Plotly"));
-  assert.ok(!sent[1].bundle["text/html"].includes("window.Plotly = Plotly"));
 });
 
 test("without Chromium, showFigure still shows the interactive chart and says how to get images", async () => {
@@ -109,12 +144,12 @@ test("without Chromium, showFigure still shows the interactive chart and says ho
   try {
     await closeBrowser();
     const [out] = await capture(() => showFigure(lineChart({ loss: [1] })));
-    assert.deepEqual(Object.keys(out.bundle).sort(), ["text/html", "text/plain"]);
+    assert.deepEqual(Object.keys(out.bundle).sort(), [PLOTLY_MIME, "text/html", "text/plain"]);
     assert.match(
-      out.bundle["text/plain"],
+      out.bundle["text/plain"] as string,
       /Static image unavailable.*apt-get install .*chromium.*VAE_LAB_CHROMIUM/s,
     );
-    assert.ok(out.bundle["text/html"].includes("Plotly.newPlot"));
+    assert.ok((out.bundle["text/html"] as string).includes("Plotly.newPlot"));
   } finally {
     if (saved === undefined) delete process.env.VAE_LAB_CHROMIUM;
     else process.env.VAE_LAB_CHROMIUM = saved;

@@ -1,12 +1,12 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeBrowser, findChromium } from "../src/figures/browser";
 import { barChart } from "../src/figures/charts";
 import { pngSize } from "../src/figures/display";
-import { exportFigure, exportSavedFigures, exportTable, saveImage } from "../src/figures/export";
+import { exportFigure, exportTable, saveImage } from "../src/figures/export";
 import { digitGrid } from "../src/figures/images";
 
 after(closeBrowser);
@@ -36,7 +36,7 @@ test("exportFigure writes standalone HTML, JSON, SVG and a 2x PNG", async (t) =>
   });
 });
 
-test("without Chromium, exportFigure writes HTML and JSON and says how to get SVG and PNG", async () => {
+test("without Chromium, exportFigure writes HTML, JSON and a given PNG, and says how to get the rest", async () => {
   const saved = process.env.VAE_LAB_CHROMIUM;
   process.env.VAE_LAB_CHROMIUM = "/nonexistent/chromium";
   const warn = console.warn;
@@ -48,25 +48,16 @@ test("without Chromium, exportFigure writes HTML and JSON and says how to get SV
       assert.equal(r.files.length, 2);
       assert.match(r.missing ?? "", /apt-get install .*chromium.*VAE_LAB_CHROMIUM/s);
       assert.ok(existsSync(join(dir, "nll.html")) && !existsSync(join(dir, "nll.png")));
+      const shown = digitGrid(new Uint8Array(784));
+      const withPng = await exportFigure(fig, "nll", { dir, fallbackPng: shown });
+      assert.deepEqual(readFileSync(join(dir, "nll.png")), Buffer.from(shown));
+      assert.match(withPng.missing ?? "", /^SVG of "nll" not written/);
     });
   } finally {
     console.warn = warn;
     if (saved === undefined) delete process.env.VAE_LAB_CHROMIUM;
     else process.env.VAE_LAB_CHROMIUM = saved;
   }
-});
-
-test("exportSavedFigures re-renders only specs whose images are missing or stale", async (t) => {
-  if ("reason" in findChromium()) return t.skip("no Chromium");
-  await withDir(async (dir) => {
-    await exportFigure(fig, "a", { dir });
-    assert.deepEqual(Object.keys(await exportSavedFigures({ dir })), []);
-    rmSync(join(dir, "a.png"));
-    assert.deepEqual(Object.keys(await exportSavedFigures({ dir })), ["a"]);
-    const later = new Date(statSync(join(dir, "a.png")).mtimeMs + 10_000);
-    utimesSync(join(dir, "a.json"), later, later);
-    assert.deepEqual(Object.keys(await exportSavedFigures({ dir })), ["a"]);
-  });
 });
 
 test("saveImage and exportTable write PNG and CSV; bad names are refused", async () => {

@@ -9,6 +9,7 @@ import {
   latentManifold,
   linearPath,
   manifoldPoints,
+  manifoldValues,
   reconstructionGrid,
   toGreyBytes,
 } from "../src/figures/images";
@@ -121,6 +122,16 @@ test("manifoldPoints spans the quantile grid with the second coordinate growing 
   assert.deepEqual(pts[0], [g[2], 0, g[0]]); // top-left: highest dims[1], lowest dims[0]
   assert.deepEqual(pts[8], [g[0], 0, g[2]]);
   assert.throws(() => manifoldPoints({ dims: [0, 0] }), /two different coordinates/);
+});
+
+test("manifoldPoints takes the axis values it is given, and refuses values that do not increase", () => {
+  const pts = manifoldPoints({ values: [-3, 0, 3] });
+  assert.equal(pts.length, 9);
+  assert.deepEqual(pts[0], [-3, 3]); // top-left
+  assert.deepEqual(pts[8], [3, -3]); // bottom-right
+  assert.deepEqual(manifoldValues({ steps: 4 }), normalGrid(4));
+  assert.throws(() => manifoldValues({ values: [0, 0, 1] }), /finite and increasing/);
+  assert.throws(() => manifoldValues({ values: [0, 1], steps: 3 }), /disagrees/);
 });
 
 test("latentManifold and interpolationGrid decode their latent points and free tensors", async () => {

@@ -64,7 +64,7 @@ test("showTable sends one bundle with HTML and text", () => {
   }
   assert.equal(sent.length, 1);
   assert.deepEqual(Object.keys(sent[0]).sort(), ["text/html", "text/plain"]);
-  assert.equal(sent[0]["text/plain"].split("\n")[0], "epoch    loss  name");
+  assert.equal(String(sent[0]["text/plain"]).split("\n")[0], "epoch    loss  name");
 });
 
 test("nested records become dotted columns", () => {

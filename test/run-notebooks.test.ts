@@ -4,20 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-
-/** A tslab notebook with one code cell per source. */
-function notebook(...sources: string[]): string {
-  const cells = sources.map((source, i) => ({
-    cell_type: "code",
-    id: `c${i}`,
-    metadata: {},
-    source,
-    outputs: [],
-    execution_count: null,
-  }));
-  const metadata = { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } };
-  return JSON.stringify({ cells, metadata, nbformat: 4, nbformat_minor: 5 });
-}
+import { tslabNotebook } from "./notebook-fixtures";
 
 test(
   "the notebook runner passes a good notebook and fails every kind of bad one",
@@ -35,7 +22,7 @@ test(
       ],
     };
     for (const [name, sources] of Object.entries(cases))
-      writeFileSync(join(dir, `${name}.ipynb`), notebook(...sources));
+      writeFileSync(join(dir, `${name}.ipynb`), tslabNotebook(...sources));
     let output = "";
     try {
       execFileSync(

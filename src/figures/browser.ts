@@ -17,20 +17,36 @@ export const CHROMIUM_HINT =
   "Install Debian's Chromium (`sudo apt-get install -y --no-install-recommends chromium`) " +
   `or set ${CHROMIUM_ENV}=<path to a Chromium or Chrome executable>.`;
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** Where Chromium is: { path }, or { reason } saying why none can be used. */
 export function findChromium(): { path: string } | { reason: string } {
   const fromEnv = process.env[CHROMIUM_ENV];
-  if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv } : { reason: `${CHROMIUM_ENV}=${fromEnv} does not exist. ${CHROMIUM_HINT}` };
+  if (fromEnv)
+    return existsSync(fromEnv)
+      ? { path: fromEnv }
+      : { reason: `${CHROMIUM_ENV}=${fromEnv} does not exist. ${CHROMIUM_HINT}` };
   const found = CANDIDATES.find((p) => existsSync(p));
-  return found ? { path: found } : { reason: `No Chromium found (looked in ${CANDIDATES.join(", ")}). ${CHROMIUM_HINT}` };
+  return found
+    ? { path: found }
+    : { reason: `No Chromium found (looked in ${CANDIDATES.join(", ")}). ${CHROMIUM_HINT}` };
 }
 
 /** Flags that keep headless Chromium quiet and offline in containers and CI. */
 export const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
 ];
 
 /** Launches headless Chromium (playwright gives it a new empty profile directory). */
@@ -72,7 +88,11 @@ export interface RenderOptions {
 /** Renders a figure to PNG bytes or SVG text in headless Chromium. Throws with a hint when Chromium is missing. */
 export function renderFigure(fig: Figure, format: "png", opts?: RenderOptions): Promise<Uint8Array>;
 export function renderFigure(fig: Figure, format: "svg", opts?: RenderOptions): Promise<string>;
-export function renderFigure(fig: Figure, format: "png" | "svg", opts: RenderOptions = {}): Promise<Uint8Array | string> {
+export function renderFigure(
+  fig: Figure,
+  format: "png" | "svg",
+  opts: RenderOptions = {},
+): Promise<Uint8Array | string> {
   // One page renders one figure at a time.
   const job = queue.then(async () => {
     if (idle) clearTimeout(idle);
@@ -81,7 +101,8 @@ export function renderFigure(fig: Figure, format: "png" | "svg", opts: RenderOpt
       const { page } = await session;
       const url = await page.evaluate(
         ({ fig, format, scale }) => {
-          const plotly = (globalThis as { Plotly?: { toImage(f: unknown, o: unknown): Promise<string> } }).Plotly;
+          const plotly = (globalThis as { Plotly?: { toImage(f: unknown, o: unknown): Promise<string> } })
+            .Plotly;
           if (!plotly) throw new Error("plotly.js did not load in the rendering page.");
           const { width = 700, height = 450 } = fig.layout;
           return plotly.toImage({ data: fig.data, layout: fig.layout }, { format, width, height, scale });
@@ -92,7 +113,9 @@ export function renderFigure(fig: Figure, format: "png" | "svg", opts: RenderOpt
       const head = url.slice(0, comma);
       const body = url.slice(comma + 1);
       if (format === "png") return new Uint8Array(Buffer.from(body, "base64"));
-      return head.endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+      return head.endsWith(";base64")
+        ? Buffer.from(body, "base64").toString("utf8")
+        : decodeURIComponent(body);
     } catch (err) {
       await closeBrowser();
       throw err;

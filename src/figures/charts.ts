@@ -1,6 +1,6 @@
 /**
  * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
- * label (with one-sigma ellipses), histograms, bar charts and heatmaps. A figure is plain JSON
+ * label (with one-sigma ellipses), histograms and empirical CDFs, bar charts and heatmaps. A figure is plain JSON
  * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -28,7 +28,16 @@ export interface ChartOptions {
 
 /** Ten distinguishable colours (plotly's default sequence), one per digit class. */
 export const PALETTE = [
-  "#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52",
+  "#636efa",
+  "#ef553b",
+  "#00cc96",
+  "#ab63fa",
+  "#ffa15a",
+  "#19d3f3",
+  "#ff6692",
+  "#b6e880",
+  "#ff97ff",
+  "#fecb52",
 ];
 
 function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure["layout"] {
@@ -48,7 +57,8 @@ function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure
 /** Rows of a 2-D array, whether given as nested arrays or as a tensor. */
 function rows2d(x: number[][] | tf.Tensor2D, name: string): number[][] {
   const out = x instanceof tf.Tensor ? (x.arraySync() as number[][]) : x;
-  if (!Array.isArray(out) || out.some((r) => !Array.isArray(r))) throw new Error(`${name} must be a 2-D array or tensor.`);
+  if (!Array.isArray(out) || out.some((r) => !Array.isArray(r)))
+    throw new Error(`${name} must be a 2-D array or tensor.`);
   return out;
 }
 
@@ -56,29 +66,44 @@ function rows2d(x: number[][] | tf.Tensor2D, name: string): number[][] {
 export type ErrorBars = Record<string, ArrayLike<number>>;
 
 /** plotly's `error_y` of one series (symmetric bars of the given half-lengths), checked against its length. */
-function errorY(errors: ErrorBars | undefined, name: string, length: number, chart: string): Record<string, unknown> {
+function errorY(
+  errors: ErrorBars | undefined,
+  name: string,
+  length: number,
+  chart: string,
+): Record<string, unknown> {
   const e = errors?.[name];
   if (!e) return {};
-  if (e.length !== length) throw new Error(`${chart}: error bars of "${name}" have ${e.length} values for ${length} points.`);
+  if (e.length !== length)
+    throw new Error(`${chart}: error bars of "${name}" have ${e.length} values for ${length} points.`);
   return { error_y: { type: "data", array: Array.from(e), visible: true, thickness: 1.5, width: 4 } };
 }
 
 /** Error bars named after no series are a typo: say so instead of dropping them. */
 function checkErrorNames(errors: ErrorBars | undefined, names: string[], chart: string): void {
   const unknown = Object.keys(errors ?? {}).filter((k) => !names.includes(k));
-  if (unknown.length) throw new Error(`${chart}: error bars for unknown series ${unknown.join(", ")} (series: ${names.join(", ")}).`);
+  if (unknown.length)
+    throw new Error(
+      `${chart}: error bars for unknown series ${unknown.join(", ")} (series: ${names.join(", ")}).`,
+    );
 }
 
 /** Lines of several named series against a shared x (default 1, 2, ...); `errorY` adds error bars to some. */
-export function lineChart(series: Record<string, ArrayLike<number>>, opts: ChartOptions & { x?: ArrayLike<number>; errorY?: ErrorBars } = {}): Figure {
+export function lineChart(
+  series: Record<string, ArrayLike<number>>,
+  opts: ChartOptions & { x?: ArrayLike<number>; errorY?: ErrorBars } = {},
+): Figure {
   const names = Object.keys(series);
   if (names.length === 0) throw new Error("lineChart: give at least one series.");
   checkErrorNames(opts.errorY, names, "lineChart");
   const data = names.map((name) => {
     const y = Array.from(series[name]);
     return {
-      type: "scatter", mode: "lines+markers", name,
-      x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1), y,
+      type: "scatter",
+      mode: "lines+markers",
+      name,
+      x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1),
+      y,
       ...errorY(opts.errorY, name, y.length, "lineChart"),
     };
   });
@@ -92,11 +117,17 @@ export function lineChart(series: Record<string, ArrayLike<number>>, opts: Chart
  * "train.loss", "test.kl", ...). By default every nested number is a line, or, for flat records,
  * every number other than `x` (default "epoch"); `keys` picks lines explicitly.
  */
-export function lossChart(history: ReadonlyArray<object>, opts: ChartOptions & { x?: string; keys?: string[] } = {}): Figure {
-  if (history.length === 0) throw new Error("lossChart: the history is empty; train at least one epoch first.");
+export function lossChart(
+  history: ReadonlyArray<object>,
+  opts: ChartOptions & { x?: string; keys?: string[] } = {},
+): Figure {
+  if (history.length === 0)
+    throw new Error("lossChart: the history is empty; train at least one epoch first.");
   const rows = history.map((r) => flattenRecord(r as Record<string, unknown>));
   const xKey = opts.x ?? "epoch";
-  const numeric = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== xKey && rows.some((r) => typeof r[k] === "number"));
+  const numeric = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(
+    (k) => k !== xKey && rows.some((r) => typeof r[k] === "number"),
+  );
   const nested = numeric.filter((k) => k.includes("."));
   const keys = opts.keys ?? (nested.length > 0 ? nested : numeric);
   const series: Record<string, number[]> = {};
@@ -110,12 +141,19 @@ export function lossChart(history: ReadonlyArray<object>, opts: ChartOptions & {
   const x = rows.map((row, i) => (typeof row[xKey] === "number" ? (row[xKey] as number) : i + 1));
   const fig = lineChart(series, { xTitle: xKey, yTitle: "nats per image", ...opts, x });
   // Epochs are whole numbers: no tick at epoch 1.5.
-  if (x.every(Number.isInteger)) (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
+  if (x.every(Number.isInteger))
+    (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
   return fig;
 }
 
 /** The closed outline of an axis-aligned ellipse (centre, half-axes) with `points` vertices. */
-export function ellipsePath(cx: number, cy: number, rx: number, ry: number, points = 32): { x: number[]; y: number[] } {
+export function ellipsePath(
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  points = 32,
+): { x: number[]; y: number[] } {
   const x: number[] = [];
   const y: number[] = [];
   for (let i = 0; i <= points; i++) {
@@ -136,6 +174,15 @@ export interface LatentScatterOptions extends ChartOptions {
   classNames?: readonly string[];
   /** The two latent coordinates shown (default [0, 1]). */
   dims?: [number, number];
+  /** Marker size in pixels (default 5). */
+  markerSize?: number;
+  /** Opacity of the ellipse outlines (default 0.4; raise it when few ellipses are drawn). */
+  ellipseOpacity?: number;
+  /**
+   * Radii of dashed circles centred at the origin, e.g. [1, 2, 3] to show where a 2-D standard
+   * normal prior puts its mass; the legend gives the mass inside each, 1 - exp(-r^2 / 2).
+   */
+  circles?: number[];
 }
 
 /**
@@ -143,13 +190,22 @@ export interface LatentScatterOptions extends ChartOptions {
  * class. With `logVar`, each of the first `maxEllipses` points gets its one-sigma ellipse
  * (half-axes exp(logVar / 2)), grouped with its class so legend toggling hides both.
  */
-export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<number>, opts: LatentScatterOptions = {}): Figure {
+export function latentScatter(
+  mu: number[][] | tf.Tensor2D,
+  labels: ArrayLike<number>,
+  opts: LatentScatterOptions = {},
+): Figure {
   const z = rows2d(mu, "mu");
-  if (z.length !== labels.length) throw new Error(`latentScatter: ${z.length} codes but ${labels.length} labels.`);
+  if (z.length !== labels.length)
+    throw new Error(`latentScatter: ${z.length} codes but ${labels.length} labels.`);
   const [dx, dy] = opts.dims ?? [0, 1];
-  if (z.length > 0 && (z[0].length <= Math.max(dx, dy))) throw new Error(`latentScatter: codes have ${z[0].length} coordinates; dims [${dx}, ${dy}] do not exist.`);
+  if (z.length > 0 && z[0].length <= Math.max(dx, dy))
+    throw new Error(
+      `latentScatter: codes have ${z[0].length} coordinates; dims [${dx}, ${dy}] do not exist.`,
+    );
   const logVar = opts.logVar ? rows2d(opts.logVar, "logVar") : undefined;
-  if (logVar && logVar.length !== z.length) throw new Error(`latentScatter: ${z.length} codes but ${logVar.length} logVar rows.`);
+  if (logVar && logVar.length !== z.length)
+    throw new Error(`latentScatter: ${z.length} codes but ${logVar.length} logVar rows.`);
   const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   const data: Trace[] = [];
   const maxEllipses = opts.maxEllipses ?? 200;
@@ -158,9 +214,13 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
     const name = opts.classNames?.[c] ?? String(c);
     const color = PALETTE[c % PALETTE.length];
     data.push({
-      type: "scatter", mode: "markers", name, legendgroup: name,
-      x: idx.map((i) => z[i][dx]), y: idx.map((i) => z[i][dy]),
-      marker: { color, size: 5, opacity: 0.7 },
+      type: "scatter",
+      mode: "markers",
+      name,
+      legendgroup: name,
+      x: idx.map((i) => z[i][dx]),
+      y: idx.map((i) => z[i][dy]),
+      marker: { color, size: opts.markerSize ?? 5, opacity: 0.7 },
     });
     if (!logVar) continue;
     // All ellipses of a class in one trace; null breaks the line between ellipses.
@@ -172,24 +232,95 @@ export function latentScatter(mu: number[][] | tf.Tensor2D, labels: ArrayLike<nu
       ey.push(...e.y, null);
     }
     data.push({
-      type: "scatter", mode: "lines", name: `${name} (1 sigma)`, legendgroup: name, showlegend: false,
-      x: ex, y: ey, line: { color, width: 1 }, opacity: 0.4, hoverinfo: "skip",
+      type: "scatter",
+      mode: "lines",
+      name: `${name} (1 sigma)`,
+      legendgroup: name,
+      showlegend: false,
+      x: ex,
+      y: ey,
+      line: { color, width: 1 },
+      opacity: opts.ellipseOpacity ?? 0.4,
+      hoverinfo: "skip",
+    });
+  }
+  for (const r of opts.circles ?? []) {
+    if (!(r > 0)) throw new Error(`latentScatter: circle radii must be positive, got ${r}.`);
+    const mass = 100 * (1 - Math.exp(-(r * r) / 2));
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `|z| = ${r} (2-D N(0, I): ${mass.toFixed(1)}% inside)`,
+      ...ellipsePath(0, 0, r, r, 96),
+      line: { color: "#444", width: 1.5, dash: "dash" },
+      hoverinfo: "skip",
     });
   }
   const xTitle = opts.xTitle ?? `z${dx}`;
   const yTitle = opts.yTitle ?? `z${dy}`;
-  return { data, layout: layout({ ...opts, xTitle, yTitle }, { yaxis: { title: { text: yTitle }, automargin: true, scaleanchor: "x" } }) };
+  return {
+    data,
+    layout: layout(
+      { ...opts, xTitle, yTitle },
+      { yaxis: { title: { text: yTitle }, automargin: true, scaleanchor: "x" } },
+    ),
+  };
 }
 
 /** Overlaid histograms of one or several named samples. */
-export function histogram(samples: Record<string, ArrayLike<number>> | ArrayLike<number>, opts: ChartOptions & { bins?: number } = {}): Figure {
+export function histogram(
+  samples: Record<string, ArrayLike<number>> | ArrayLike<number>,
+  opts: ChartOptions & { bins?: number } = {},
+): Figure {
   const named = isSeriesRecord(samples) ? samples : { values: samples };
   const names = Object.keys(named);
   const data = names.map((name) => ({
-    type: "histogram", name, x: Array.from(named[name]),
-    opacity: names.length > 1 ? 0.6 : 1, ...(opts.bins ? { nbinsx: opts.bins } : {}),
+    type: "histogram",
+    name,
+    x: Array.from(named[name]),
+    opacity: names.length > 1 ? 0.6 : 1,
+    ...(opts.bins ? { nbinsx: opts.bins } : {}),
   }));
-  return { data, layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }) };
+  return {
+    data,
+    layout: layout({ yTitle: "count", ...opts }, { barmode: "overlay", showlegend: names.length > 1 }),
+  };
+}
+
+/**
+ * Empirical cumulative distribution functions of named samples, one step line each: at x, the
+ * share of the sample's values that are <= x (drawn at no more than `points` ranks, default 200).
+ * Easier to compare than overlaid histograms when the samples overlap: a curve further right holds
+ * larger values.
+ */
+export function ecdfChart(
+  samples: Record<string, ArrayLike<number>>,
+  opts: ChartOptions & { points?: number } = {},
+): Figure {
+  const names = Object.keys(samples);
+  if (names.length === 0) throw new Error("ecdfChart: give at least one sample.");
+  const points = opts.points ?? 200;
+  const data = names.map((name) => {
+    const x = Float64Array.from(samples[name]).sort();
+    if (x.length === 0) throw new Error(`ecdfChart: sample "${name}" is empty.`);
+    // At most `points` steps, evenly spaced in rank (the first and last included), so the figure stays small.
+    const ranks =
+      x.length <= points
+        ? x.map((_, i) => i)
+        : Float64Array.from({ length: points }, (_, k) => Math.round((k * (x.length - 1)) / (points - 1)));
+    return {
+      type: "scatter",
+      mode: "lines",
+      name,
+      line: { shape: "hv" },
+      x: Array.from(ranks, (i) => x[i]),
+      y: Array.from(ranks, (i) => (i + 1) / x.length),
+    };
+  });
+  return {
+    data,
+    layout: layout({ yTitle: "share of the sample at or below x", ...opts }, { hovermode: "closest" }),
+  };
 }
 
 function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
@@ -197,21 +328,37 @@ function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
 }
 
 /** Grouped bars: one group per category, one bar per named series (e.g. models compared by metric); `errorY` adds error bars. */
-export function barChart(categories: string[], series: Record<string, ArrayLike<number>>, opts: ChartOptions & { errorY?: ErrorBars } = {}): Figure {
+export function barChart(
+  categories: string[],
+  series: Record<string, ArrayLike<number>>,
+  opts: ChartOptions & { errorY?: ErrorBars } = {},
+): Figure {
   checkErrorNames(opts.errorY, Object.keys(series), "barChart");
   const data = Object.entries(series).map(([name, values]) => {
-    if (values.length !== categories.length) throw new Error(`barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`);
-    return { type: "bar", name, x: categories, y: Array.from(values), ...errorY(opts.errorY, name, values.length, "barChart") };
+    if (values.length !== categories.length)
+      throw new Error(
+        `barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`,
+      );
+    const bars = errorY(opts.errorY, name, values.length, "barChart");
+    return { type: "bar", name, x: categories, y: Array.from(values), ...bars };
   });
   if (data.length === 0) throw new Error("barChart: give at least one series.");
   return { data, layout: layout(opts, { barmode: "group" }) };
 }
 
 /** A heatmap of a matrix, row 0 at the top (e.g. a confusion matrix or KL per latent unit and epoch). */
-export function heatmap(z: number[][] | tf.Tensor2D, opts: ChartOptions & { x?: Array<string | number>; y?: Array<string | number>; colorscale?: string } = {}): Figure {
+export function heatmap(
+  z: number[][] | tf.Tensor2D,
+  opts: ChartOptions & { x?: Array<string | number>; y?: Array<string | number>; colorscale?: string } = {},
+): Figure {
   const values = rows2d(z, "z");
   const trace: Trace = { type: "heatmap", z: values, colorscale: opts.colorscale ?? "Viridis" };
   if (opts.x) trace.x = opts.x;
   if (opts.y) trace.y = opts.y;
-  return { data: [trace], layout: layout(opts, { yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" } }) };
+  return {
+    data: [trace],
+    layout: layout(opts, {
+      yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" },
+    }),
+  };
 }

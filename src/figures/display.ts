@@ -1,21 +1,25 @@
 /**
- * Showing figures, images and tables in the running tslab notebook.
+ * Showing figures, images, tables and updating lines in the running tslab notebook.
  *
  * tslab's public `display` sends one MIME type per output. Notebook frontends pick the richest
- * type of ONE output they can render, so a chart must travel as one bundle (interactive HTML +
- * static PNG + plain text) to stay visible where JavaScript does not run (GitHub, nbviewer).
- * tslab keeps the function that writes a whole `display_data` content in its `jupyter` module
- * (`lastWriteDisplayData`, set for every executed cell); we reach it through Node's module cache,
- * which also works when the notebook's tslab and this library's tslab are different copies.
+ * type of ONE output they can render, so a chart must travel as one bundle (plotly's own MIME type,
+ * interactive HTML, static PNG, plain text) to stay visible where JavaScript does not run (GitHub,
+ * nbviewer). tslab keeps the function that writes a whole `display_data` content in its `jupyter`
+ * module (`lastWriteDisplayData`, set for every executed cell); we reach it through Node's module
+ * cache, which also works when the notebook's tslab and this library's tslab are different copies.
  * Outside a notebook (scripts, tests) the plain-text form is printed instead.
  */
 
+import { randomBytes } from "node:crypto";
 import type { Figure } from "./charts";
 import { renderFigure } from "./browser";
-import { escapeHtml, figureDiv, figureTitle, plotlyScriptTag } from "./plotly";
+import { escapeHtml, figureDiv, figureSpec, figureTitle } from "./plotly";
 
-/** One output: MIME type -> content (text, or base64 for binary types). */
-export type MimeBundle = Record<string, string>;
+/** One output: MIME type -> content (text, base64 for binary types, an object for JSON types). */
+export type MimeBundle = Record<string, string | object>;
+
+/** Plotly's MIME type, drawn natively by JupyterLab (with plotly's renderer) and VS Code. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** The content of a Jupyter `display_data` message. */
 interface DisplayContent {
@@ -41,8 +45,18 @@ export function inNotebook(): boolean {
   return kernelWriter() !== null;
 }
 
+/** Which output an update replaces: Jupyter's `display_id`, and whether this is a later update. */
+export interface DisplayEntry {
+  id: string;
+  update: boolean;
+}
+
 /** Where {@link displayBundle} sends outputs; tests replace it to capture them. */
-export type DisplaySink = (bundle: MimeBundle, metadata: Record<string, unknown>) => void;
+export type DisplaySink = (
+  bundle: MimeBundle,
+  metadata: Record<string, unknown>,
+  entry?: DisplayEntry,
+) => void;
 
 let sinkOverride: DisplaySink | null = null;
 
@@ -51,41 +65,85 @@ export function setDisplaySink(sink: DisplaySink | null): void {
   sinkOverride = sink;
 }
 
+/** True when outputs go to a notebook (or a test's sink) rather than to stdout as text. */
+export function showsRichOutput(): boolean {
+  return sinkOverride !== null || inNotebook();
+}
+
+function send(bundle: MimeBundle, metadata: Record<string, unknown>, entry?: DisplayEntry): void {
+  if (typeof bundle["text/plain"] !== "string")
+    throw new Error("displayBundle: every bundle needs a text/plain form.");
+  if (sinkOverride) return sinkOverride(bundle, metadata, entry);
+  const write = kernelWriter();
+  const transient = entry ? { display_id: entry.id } : {};
+  if (write) write({ data: bundle, metadata, transient }, entry?.update ?? false);
+  else console.log(bundle["text/plain"]);
+}
+
 /**
  * Shows one output carrying several MIME types; the frontend picks the best it can render.
  * Outside a notebook, prints `text/plain` to stdout.
  */
 export function displayBundle(bundle: MimeBundle, metadata: Record<string, unknown> = {}): void {
-  if (!("text/plain" in bundle)) throw new Error("displayBundle: every bundle needs a text/plain form.");
-  if (sinkOverride) return sinkOverride(bundle, metadata);
-  const write = kernelWriter();
-  if (write) write({ data: bundle, metadata, transient: {} }, false);
-  else console.log(bundle["text/plain"]);
+  send(bundle, metadata);
+}
+
+/** One output that each {@link UpdatingDisplay.show} replaces in place. */
+export interface UpdatingDisplay {
+  show(bundle: MimeBundle): void;
+}
+
+/**
+ * An output that every `show` after the first replaces (Jupyter's update_display_data, as tslab's
+ * `newDisplay()` does), e.g. a progress line. Outside a notebook each `show` prints its text.
+ */
+export function updatingDisplay(): UpdatingDisplay {
+  const id = randomBytes(8).toString("hex");
+  let update = false;
+  return {
+    show(bundle) {
+      send(bundle, {}, { id, update });
+      update = true;
+    },
+  };
 }
 
 /** Width and height of a PNG, read from its IHDR chunk. */
 export function pngSize(png: Uint8Array): { width: number; height: number } {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  if (png.length < 24 || view.getUint32(12) !== 0x49484452) throw new Error("pngSize: not a PNG file (no IHDR chunk).");
+  if (png.length < 24 || view.getUint32(12) !== 0x49484452)
+    throw new Error("pngSize: not a PNG file (no IHDR chunk).");
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
 /** Options of {@link showImage}. */
 export interface ShowImageOptions {
-  /** What the image shows; used as its text form (default "image"). */
+  /** What the image shows: a caption above it, and its text form (default "image", no caption). */
   title?: string;
   /** Display width in CSS pixels (default: the PNG's own width). */
   width?: number;
 }
 
-/** Shows PNG bytes (e.g. from `digitGrid`) inline in the notebook. */
-export function showImage(png: Uint8Array, opts: ShowImageOptions = {}): void {
+/** The text form of an image output, from which `npm run figures` reads the title back. */
+export function imageText(title: string, png: Uint8Array): string {
   const { width, height } = pngSize(png);
+  return `<${title}: PNG ${width}x${height}>`;
+}
+
+/**
+ * Shows PNG bytes (e.g. from `digitGrid`) inline in the notebook, with its title as a caption
+ * above it. The caption is an output of its own (HTML with a text form) so that the PNG is stored
+ * once, as image/png, which every viewer shows (GitHub, nbviewer, untrusted notebooks).
+ */
+export function showImage(png: Uint8Array, opts: ShowImageOptions = {}): void {
+  const text = imageText(opts.title ?? "image", png);
+  if (opts.title && showsRichOutput())
+    displayBundle({
+      "text/html": `<div class="vae-lab-caption"><b>${escapeHtml(opts.title)}</b></div>`,
+      "text/plain": opts.title,
+    });
   displayBundle(
-    {
-      "image/png": Buffer.from(png).toString("base64"),
-      "text/plain": `<${opts.title ?? "image"}: PNG ${width}x${height}>`,
-    },
+    { "image/png": Buffer.from(png).toString("base64"), "text/plain": text },
     opts.width ? { "image/png": { width: opts.width } } : {},
   );
 }
@@ -96,42 +154,33 @@ export function describeFigure(fig: Figure): string {
   return `<Figure "${figureTitle(fig) || "untitled"}": ${fig.data.length} trace(s): ${names.join(", ")}>`;
 }
 
-// plotly.js (4.8 MB) goes into the first chart output of a kernel session only.
-let plotlySent = false;
-
-/** Makes the next {@link showFigure} include plotly.js again (e.g. after clearing all outputs). */
-export function resendPlotly(): void {
-  plotlySent = false;
-}
-
 /**
- * Shows a plotly figure in the notebook as ONE output holding: interactive HTML (plotly.js from
- * node_modules, inlined once per session), the static PNG rendered by headless Chromium (shown by
- * viewers without JavaScript, e.g. GitHub, and inside the HTML until plotly draws), and a text
- * form. Without Chromium the output says how to get the static image. Outside a notebook it
- * prints the text form.
+ * Shows a plotly figure in the notebook as ONE output holding: plotly's MIME type (JupyterLab, VS
+ * Code), interactive HTML (the classic Notebook; it loads plotly.js from the Jupyter server), the
+ * static PNG rendered by headless Chromium (shown by viewers without JavaScript, e.g. GitHub, and
+ * inside the HTML until plotly draws), and a text form. Without Chromium the output says how to get
+ * the static image. Outside a notebook it prints the text form.
  */
 export async function showFigure(fig: Figure): Promise<void> {
   let text = describeFigure(fig);
-  if (!sinkOverride && !inNotebook()) return void console.log(text);
+  if (!showsRichOutput()) return void console.log(text);
   const width = fig.layout.width ?? 700;
   const height = fig.layout.height ?? 450;
-  let png: Uint8Array | null = null;
+  let png: string | null = null;
   let fallback: string;
   try {
-    png = await renderFigure(fig, "png");
-    const src = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
-    fallback = `<img src="${src}" alt="${escapeHtml(figureTitle(fig) || "figure")}" width="${width}" height="${height}">`;
+    png = Buffer.from(await renderFigure(fig, "png")).toString("base64");
+    const alt = escapeHtml(figureTitle(fig) || "figure");
+    fallback = `<img src="data:image/png;base64,${png}" alt="${alt}" width="${width}" height="${height}">`;
   } catch (err) {
-    const note = `Static image unavailable: ${(err as Error).message}`;
-    text += `\n${note}`;
+    text += `\nStatic image unavailable: ${(err as Error).message}`;
     fallback = `<pre>${escapeHtml(text)}</pre>`;
   }
   const bundle: MimeBundle = {
-    "text/html": (plotlySent ? "" : plotlyScriptTag()) + figureDiv(fig, fallback),
+    [PLOTLY_MIME]: figureSpec(fig),
+    "text/html": figureDiv(fig, fallback),
     "text/plain": text,
   };
-  if (png) bundle["image/png"] = Buffer.from(png).toString("base64");
+  if (png) bundle["image/png"] = png;
   displayBundle(bundle, png ? { "image/png": { width, height } } : {});
-  plotlySent = true;
 }

@@ -3,7 +3,7 @@
  * charts (rendered by headless Chromium), PNG of image grids, CSV of tables; by default into the
  * project's figures/ folder (gitignored), or VAE_LAB_FIGURES_DIR.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Figure } from "./charts";
 import { renderFigure } from "./browser";
@@ -27,7 +27,9 @@ export interface ExportOptions {
 
 function target(name: string, ext: string, opts: ExportOptions): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new Error(`Figure name "${name}" must be letters, digits, ".", "_" or "-" (it becomes a file name).`);
+    throw new Error(
+      `Figure name "${name}" must be letters, digits, ".", "_" or "-" (it becomes a file name).`,
+    );
   }
   const dir = opts.dir ?? figuresDir();
   mkdirSync(dir, { recursive: true });
@@ -42,11 +44,16 @@ export interface ExportResult {
 }
 
 /**
- * Writes a plotly figure as `<name>.html` (standalone, interactive), `<name>.json` (its spec, so
- * `npm run figures` can re-render it), `<name>.svg` and `<name>.png` (2x pixel ratio). Without
- * Chromium the HTML and JSON are still written and `missing` says how to get the rest.
+ * Writes a plotly figure as `<name>.html` (standalone, interactive), `<name>.json` (its spec),
+ * `<name>.svg` and `<name>.png` (2x pixel ratio). Without Chromium the HTML and JSON are still
+ * written, and `fallbackPng` (e.g. the PNG a notebook showed) if given; `missing` says how to get
+ * the rest.
  */
-export async function exportFigure(fig: Figure, name: string, opts: ExportOptions & { scale?: number } = {}): Promise<ExportResult> {
+export async function exportFigure(
+  fig: Figure,
+  name: string,
+  opts: ExportOptions & { scale?: number; fallbackPng?: Uint8Array } = {},
+): Promise<ExportResult> {
   const files = [target(name, "html", opts), target(name, "json", opts)];
   writeFileSync(files[0], standaloneHtml(fig));
   writeFileSync(files[1], JSON.stringify(fig));
@@ -58,7 +65,8 @@ export async function exportFigure(fig: Figure, name: string, opts: ExportOption
     writeFileSync(files[3], png);
     return { files };
   } catch (err) {
-    const missing = `SVG and PNG of "${name}" not written: ${(err as Error).message}`;
+    if (opts.fallbackPng) files.push(saveImage(opts.fallbackPng, name, opts));
+    const missing = `${opts.fallbackPng ? "SVG" : "SVG and PNG"} of "${name}" not written: ${(err as Error).message}`;
     console.warn(missing);
     return { files, missing };
   }
@@ -74,24 +82,4 @@ export function saveImage(png: Uint8Array, name: string, opts: ExportOptions = {
 /** Writes a table (DataFrame or records) as `<name>.csv` and returns the path. */
 export function exportTable(table: TableInput, name: string, opts: ExportOptions = {}): string {
   return saveCsv(table, target(name, "csv", opts));
-}
-
-/**
- * Re-exports the figure specs (`<name>.json`) saved in the folder (e.g. by notebooks calling
- * {@link exportFigure} where Chromium was missing) whose SVG or PNG is missing or older than the
- * spec, or all with `force`. Returns the results by name.
- */
-export async function exportSavedFigures(opts: ExportOptions & { force?: boolean } = {}): Promise<Record<string, ExportResult>> {
-  const dir = opts.dir ?? figuresDir();
-  const results: Record<string, ExportResult> = {};
-  if (!existsSync(dir)) return results;
-  const mtime = (f: string) => (existsSync(join(dir, f)) ? statSync(join(dir, f)).mtimeMs : -1);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
-    const name = file.slice(0, -5);
-    if (!opts.force && Math.min(mtime(`${name}.svg`), mtime(`${name}.png`)) >= mtime(file)) continue;
-    const fig = JSON.parse(readFileSync(join(dir, file), "utf8")) as Figure;
-    if (!Array.isArray(fig.data) || typeof fig.layout !== "object") continue;
-    results[name] = await exportFigure(fig, name, { dir });
-  }
-  return results;
 }

@@ -47,7 +47,8 @@ export function toGreyBytes(images: Pixels, invert = false): Uint8Array {
   let values: ArrayLike<number> = images as Float32Array | number[];
   if (images instanceof tf.Tensor) {
     // int32 tensors hold raw 0..255 bytes; float tensors hold probabilities in [0, 1].
-    if (images.dtype === "int32") return toGreyBytes(Uint8Array.from(images.dataSync() as Int32Array), invert);
+    if (images.dtype === "int32")
+      return toGreyBytes(Uint8Array.from(images.dataSync() as Int32Array), invert);
     values = images.dataSync() as Float32Array;
   }
   const out = new Uint8Array(values.length);
@@ -60,7 +61,12 @@ function tileSize(opts: TileOptions): { h: number; w: number; scale: number; gap
   const w = opts.width ?? 28;
   const scale = opts.scale ?? 2;
   const gap = opts.gap ?? 1;
-  for (const [name, v, min] of [["height", h, 1], ["width", w, 1], ["scale", scale, 1], ["gap", gap, 0]] as const) {
+  for (const [name, v, min] of [
+    ["height", h, 1],
+    ["width", w, 1],
+    ["scale", scale, 1],
+    ["gap", gap, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got ${v}.`);
   }
   return { h, w, scale, gap };
@@ -95,7 +101,9 @@ export function tileImages(grey: Uint8Array, rows: number, cols: number, opts: T
 
 function imageCount(grey: Uint8Array, h: number, w: number): number {
   if (grey.length % (h * w) !== 0) {
-    throw new Error(`Got ${grey.length} pixels, not a whole number of ${h}x${w} images; pass height and width.`);
+    throw new Error(
+      `Got ${grey.length} pixels, not a whole number of ${h}x${w} images; pass height and width.`,
+    );
   }
   return grey.length / (h * w);
 }
@@ -128,7 +136,11 @@ export interface ReconstructionOptions extends TileOptions {
  * Inputs beside their reconstructions as PNG bytes: each row of inputs is followed by the row of
  * their reconstructions, so every digit sits right above its reconstruction.
  */
-export function reconstructionGrid(inputs: Pixels, reconstructions: Pixels, opts: ReconstructionOptions = {}): Uint8Array {
+export function reconstructionGrid(
+  inputs: Pixels,
+  reconstructions: Pixels,
+  opts: ReconstructionOptions = {},
+): Uint8Array {
   const { h, w } = tileSize(opts);
   const size = h * w;
   const x = toGreyBytes(inputs, opts.invert);
@@ -137,7 +149,9 @@ export function reconstructionGrid(inputs: Pixels, reconstructions: Pixels, opts
   const available = Math.min(x.length, y.length) / size;
   const n = opts.n ?? Math.min(available, 2 * cols);
   if (!Number.isInteger(n) || n < 1 || n > available) {
-    throw new Error(`reconstructionGrid: n must be an integer in 1..${available} (inputs and reconstructions available), got ${n}.`);
+    throw new Error(
+      `reconstructionGrid: n must be an integer in 1..${available} (inputs and reconstructions available), got ${n}.`,
+    );
   }
   const pairRows = Math.ceil(n / cols);
   // Interleave one row of inputs with one row of reconstructions; cells past n stay background.
@@ -157,7 +171,9 @@ export function decodeToGrey(decode: Decode, z: number[][], opts: TileOptions = 
   const values = tf.tidy(() => {
     const out = decode(tf.tensor2d(z));
     if (out.size !== z.length * h * w) {
-      throw new Error(`decode returned shape [${out.shape}] for ${z.length} codes; expected ${z.length} images of ${h}x${w} pixels.`);
+      throw new Error(
+        `decode returned shape [${out.shape}] for ${z.length} codes; expected ${z.length} images of ${h}x${w} pixels.`,
+      );
     }
     return out.dataSync() as Float32Array;
   });
@@ -168,6 +184,11 @@ export function decodeToGrey(decode: Decode, z: number[][], opts: TileOptions = 
 export interface ManifoldOptions extends TileOptions {
   /** Points per axis (default 15). */
   steps?: number;
+  /**
+   * The latent values along each axis, increasing (default: `steps` standard-normal quantiles at
+   * (i + 0.5) / steps). Give e.g. quantiles from 0.001 to 0.999 to reach into the prior's tails.
+   */
+  values?: number[];
   /** Size of the latent space (default 2); the other coordinates are held at 0. */
   latentDim?: number;
   /** The two latent coordinates spanned by the grid (default [0, 1]). */
@@ -176,17 +197,19 @@ export interface ManifoldOptions extends TileOptions {
 
 /**
  * The latent points of a manifold plot: steps x steps codes, row by row from the top, where axis
- * values are standard-normal quantiles (so each cell covers the same prior mass). The first
- * spanned coordinate grows to the right, the second grows upwards.
+ * values are standard-normal quantiles (so each cell covers the same prior mass) unless `values`
+ * are given. The first spanned coordinate grows to the right, the second grows upwards.
  */
 export function manifoldPoints(opts: ManifoldOptions = {}): number[][] {
-  const steps = opts.steps ?? 15;
+  const grid = manifoldValues(opts);
+  const steps = grid.length;
   const latentDim = opts.latentDim ?? 2;
   const [dx, dy] = opts.dims ?? [0, 1];
   if (dx === dy || dx < 0 || dy < 0 || dx >= latentDim || dy >= latentDim) {
-    throw new Error(`dims must be two different coordinates below latentDim ${latentDim}, got [${dx}, ${dy}].`);
+    throw new Error(
+      `dims must be two different coordinates below latentDim ${latentDim}, got [${dx}, ${dy}].`,
+    );
   }
-  const grid = normalGrid(steps);
   const points: number[][] = [];
   for (let r = 0; r < steps; r++) {
     for (let c = 0; c < steps; c++) {
@@ -199,17 +222,35 @@ export function manifoldPoints(opts: ManifoldOptions = {}): number[][] {
   return points;
 }
 
-/** Decoder outputs over a latent grid placed by the inverse normal CDF, as PNG bytes. */
+/** The values along each axis of a manifold: `opts.values`, or `steps` normal quantiles. */
+export function manifoldValues(opts: Pick<ManifoldOptions, "steps" | "values"> = {}): number[] {
+  if (!opts.values) return normalGrid(opts.steps ?? 15);
+  const v = opts.values;
+  if (v.length < 1 || !v.every((x, i) => Number.isFinite(x) && (i === 0 || x > v[i - 1]))) {
+    throw new Error(`manifold values must be finite and increasing, got [${v.join(", ")}].`);
+  }
+  if (opts.steps !== undefined && opts.steps !== v.length) {
+    throw new Error(`steps ${opts.steps} disagrees with the ${v.length} values given; give one of them.`);
+  }
+  return [...v];
+}
+
+/**
+ * Decoder outputs over a latent grid (placed by the inverse normal CDF unless `values` are given),
+ * as PNG bytes: one tile per point, no gaps.
+ */
 export function latentManifold(decode: Decode, opts: ManifoldOptions = {}): Uint8Array {
-  const steps = opts.steps ?? 15;
+  const steps = manifoldValues(opts).length;
   const grey = decodeToGrey(decode, manifoldPoints(opts), opts);
   return encodePng(tileImages(grey, steps, steps, { gap: 0, scale: 1, ...opts }));
 }
 
 /** `steps` evenly spaced points on the segment from `zFrom` to `zTo`, both ends included. */
 export function linearPath(zFrom: ArrayLike<number>, zTo: ArrayLike<number>, steps: number): number[][] {
-  if (zFrom.length !== zTo.length) throw new Error(`linearPath: codes differ in length (${zFrom.length} vs ${zTo.length}).`);
-  if (!Number.isInteger(steps) || steps < 2) throw new Error(`linearPath: steps must be an integer >= 2, got ${steps}.`);
+  if (zFrom.length !== zTo.length)
+    throw new Error(`linearPath: codes differ in length (${zFrom.length} vs ${zTo.length}).`);
+  if (!Number.isInteger(steps) || steps < 2)
+    throw new Error(`linearPath: steps must be an integer >= 2, got ${steps}.`);
   return Array.from({ length: steps }, (_, i) => {
     const t = i / (steps - 1);
     return Array.from({ length: zFrom.length }, (_, d) => (1 - t) * zFrom[d] + t * zTo[d]);

@@ -1,6 +1,7 @@
 /**
- * HTML for plotly figures: plotly.js inlined from node_modules (no CDN, works offline), a figure
- * div that keeps a static fallback until plotly draws over it, and standalone pages.
+ * HTML for plotly figures: chart outputs that draw themselves with the plotly.js the Jupyter server
+ * serves (a notebook file never carries plotly.js), and standalone pages with plotly.js inlined
+ * from node_modules (no CDN, work offline).
  */
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -14,8 +15,9 @@ export function plotlyPath(): string {
 let plotlySource: string | null = null;
 
 /**
- * A <script> defining `window.Plotly`. `module`, `exports` and `define` are shadowed so the UMD
- * header never takes a CommonJS/AMD branch (the classic Notebook page has require.js loaded).
+ * A <script> defining `window.Plotly` (4.8 MB), for standalone pages. `module`, `exports` and
+ * `define` are shadowed so the UMD header never takes a CommonJS/AMD branch, even in a page with
+ * require.js.
  */
 export function plotlyScriptTag(): string {
   plotlySource ??= readFileSync(plotlyPath(), "utf8");
@@ -29,12 +31,20 @@ export function escapeScript(js: string): string {
 
 /** JSON safe to embed in a <script> (no "<" at all, no line separators that break old parsers). */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /** Title text of a figure, or "" . */
@@ -42,25 +52,89 @@ export function figureTitle(fig: Figure): string {
   return fig.layout.title?.text ?? "";
 }
 
+/** Where plotly.js is served to the classic Notebook, under /nbextensions/ (set-up copies it there). */
+export const PLOTLY_NBEXTENSION = "vae-lab/plotly.min.js";
+
+/**
+ * The figure as a chart output carries it (plotly's MIME type and the HTML): data, layout and the
+ * config every view uses, with fractional numbers cut to 7 significant digits. The library's data
+ * are float32, which hold no more, and JSON would print up to 17 (the spec of a 2-D latent scatter
+ * of 3,000 codes with ellipses is then half as long).
+ */
+export function figureSpec(fig: Figure): Required<Figure> {
+  const spec = {
+    data: fig.data,
+    layout: fig.layout,
+    config: { responsive: false, displaylogo: false, ...fig.config },
+  };
+  return JSON.parse(
+    JSON.stringify(spec, (_key, v: unknown) =>
+      typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(7)) : v,
+    ),
+  );
+}
+
+/** require.js's name for plotly.js in the classic Notebook (its `nbextensions` path is /nbextensions/). */
+const PLOTLY_MODULE = `nbextensions/${PLOTLY_NBEXTENSION.replace(/\.js$/, "")}`;
+
+/**
+ * The script of a chart output: waits until its div is in the page (the classic Notebook runs an
+ * output's scripts before inserting the output), then draws it with plotly.js, loading plotly.js
+ * first when the page has none. The load is shared by every chart of the page (so it does not matter
+ * which output runs first) and comes from the Jupyter server, never a CDN: through require.js where
+ * the page has it (the classic Notebook, where a plain <script> of a UMD bundle that calls an
+ * anonymous define() fails with "Mismatched anonymous define()"), else by a <script> under the
+ * server's base URL. When it fails, a note under the static image says why.
+ */
+function drawScript(id: string, fig: Figure): string {
+  return `(function () {
+var id = "${id}", fig = ${scriptJson(figureSpec(fig))}, w = window;
+function el() { return document.getElementById(id); }
+function draw(Plotly) { var e = el(); e.innerHTML = ""; return Plotly.newPlot(e, fig.data, fig.layout, fig.config); }
+function note(text) {
+  var p = document.createElement("p");
+  p.className = "vae-lab-note";
+  p.style.cssText = "color:#a33;font-size:13px;margin:4px 0";
+  p.textContent = text;
+  el().appendChild(p);
+}
+function loadPlotly() {
+  return w.vaeLabPlotly || (w.vaeLabPlotly = new Promise(function (resolve, reject) {
+    var from = "/nbextensions/${PLOTLY_NBEXTENSION}";
+    function fail() { reject(new Error("plotly.js could not be loaded from " + from + " (npm start serves it)")); }
+    if (typeof w.require === "function" && typeof w.define === "function" && w.define.amd) {
+      w.require(["${PLOTLY_MODULE}"], function (P) { resolve((w.Plotly = w.Plotly || P)); }, fail);
+      return;
+    }
+    var config = document.getElementById("jupyter-config-data");
+    var base = config ? JSON.parse(config.textContent).baseUrl : document.body.getAttribute("data-base-url");
+    if (!base) return reject(new Error("plotly.js is served by Jupyter, and this page does not come from Jupyter"));
+    var s = document.createElement("script");
+    s.src = from = (base.charAt(base.length - 1) === "/" ? base : base + "/") + from.slice(1);
+    s.onload = function () { w.Plotly ? resolve(w.Plotly) : fail(); };
+    s.onerror = fail;
+    document.head.appendChild(s);
+  }));
+}
+var tries = 0;
+(function start() {
+  if (!el()) { if (++tries < 400) setTimeout(start, 25); return; }
+  if (w.Plotly) return draw(w.Plotly);
+  loadPlotly().then(draw).catch(function (err) { note("Interactive chart unavailable: " + err.message + ". Showing the static image."); });
+})();
+})();`;
+}
+
 /**
  * A div that plotly fills in, followed by the script that draws it. `fallback` (HTML, e.g. the
- * static PNG as an <img>) shows until plotly draws, and stays where scripts do not run. The script
- * waits up to 10 s for `window.Plotly`, since plotly.js may arrive in an earlier output.
+ * static PNG as an <img>) shows until plotly draws, and stays where scripts do not run.
  */
 export function figureDiv(fig: Figure, fallback = ""): string {
   const id = `vae-lab-fig-${randomBytes(6).toString("hex")}`;
-  const w = fig.layout.width ?? 700;
-  const h = fig.layout.height ?? 450;
-  const config = { responsive: false, displaylogo: false, ...fig.config };
+  const style = `width:${fig.layout.width ?? 700}px;min-height:${fig.layout.height ?? 450}px`;
   return [
-    `<div id="${id}" class="vae-lab-figure" style="width:${w}px;min-height:${h}px">${fallback}</div>`,
-    `<script type="text/javascript">(function(){`,
-    `var fig=${scriptJson({ data: fig.data, layout: fig.layout, config })};`,
-    `function draw(){var el=document.getElementById("${id}");if(!el)return;el.innerHTML="";`,
-    `window.Plotly.newPlot(el,fig.data,fig.layout,fig.config);}`,
-    `if(window.Plotly){draw();return;}`,
-    `var tries=0,t=setInterval(function(){if(window.Plotly){clearInterval(t);draw();}else if(++tries>100){clearInterval(t);}},100);`,
-    `})();</script>`,
+    `<div id="${id}" class="vae-lab-figure" style="${style}">${fallback}</div>`,
+    `<script type="text/javascript">${drawScript(id, fig)}</script>`,
   ].join("\n");
 }
 

@@ -62,12 +62,18 @@ export function formatCell(value: unknown, digits = 5): string {
 }
 
 /** Header and display rows (with the index as first column when it carries labels). */
-function displayed(table: TableInput, opts: TableOptions): { header: string[]; body: string[][]; numeric: boolean[]; hidden: number } {
+function displayed(
+  table: TableInput,
+  opts: TableOptions,
+): { header: string[]; body: string[][]; numeric: boolean[]; hidden: number } {
   const g = toGrid(table);
   const maxRows = opts.maxRows ?? 60;
   const shown = g.rows.slice(0, maxRows);
   const header = g.index ? ["", ...g.columns] : g.columns;
-  const body = shown.map((r, i) => [...(g.index ? [String(g.index[i])] : []), ...r.map((v) => formatCell(v, opts.digits))]);
+  const body = shown.map((r, i) => [
+    ...(g.index ? [String(g.index[i])] : []),
+    ...r.map((v) => formatCell(v, opts.digits)),
+  ]);
   const numeric = header.map((_, c) => {
     const col = c - (g.index ? 1 : 0);
     return col >= 0 && shown.length > 0 && shown.every((r) => typeof r[col] === "number");
@@ -81,8 +87,12 @@ export function tableHtml(table: TableInput, opts: TableOptions = {}): string {
   const align = (c: number) => (numeric[c] ? ' style="text-align:right"' : ' style="text-align:left"');
   const lines = ['<table class="dataframe vae-lab-table" border="1">'];
   if (opts.title) lines.push(`<caption>${escapeHtml(opts.title)}</caption>`);
-  lines.push(`<thead><tr>${header.map((h, c) => `<th${align(c)}>${escapeHtml(h)}</th>`).join("")}</tr></thead>`, "<tbody>");
-  for (const row of body) lines.push(`<tr>${row.map((v, c) => `<td${align(c)}>${escapeHtml(v)}</td>`).join("")}</tr>`);
+  lines.push(
+    `<thead><tr>${header.map((h, c) => `<th${align(c)}>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
+    "<tbody>",
+  );
+  for (const row of body)
+    lines.push(`<tr>${row.map((v, c) => `<td${align(c)}>${escapeHtml(v)}</td>`).join("")}</tr>`);
   lines.push("</tbody>", "</table>");
   if (hidden > 0) lines.push(`<p>... ${hidden} more rows</p>`);
   return lines.join("\n");
@@ -93,7 +103,10 @@ export function tableText(table: TableInput, opts: TableOptions = {}): string {
   const { header, body, numeric, hidden } = displayed(table, opts);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
   const line = (cells: string[]) =>
-    cells.map((v, c) => (numeric[c] ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join("  ").trimEnd();
+    cells
+      .map((v, c) => (numeric[c] ? v.padStart(widths[c]) : v.padEnd(widths[c])))
+      .join("  ")
+      .trimEnd();
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)];
   if (opts.title) out.unshift(opts.title);
   if (hidden > 0) out.push(`... ${hidden} more rows`);
