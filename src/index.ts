@@ -67,13 +67,16 @@ export {
   train,
 } from "./train/loop";
 export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
+export type { AdamState, Moment, TrainingState } from "./train/resume";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
 
 // Evaluation.
 export {
   type EvalOptions,
+  EvaluationStopped,
   type IwaeNllOptions,
   type Metrics,
+  type Stoppable,
   anomalyScores,
   evaluateElbo,
   evaluateLoss,

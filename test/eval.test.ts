@@ -10,6 +10,7 @@ import {
   denoisingPsnr,
   disposeModel,
   elbo,
+  EvaluationStopped,
   encodeSet,
   evaluateElbo,
   evaluateLoss,
@@ -22,6 +23,7 @@ import {
   rocAuc,
   saltAndPepperNoise,
   selectBackend,
+  sliceImageSet,
   train,
 } from "../src";
 import { syntheticImages } from "./library-fixtures";
@@ -144,4 +146,53 @@ test("anomaly scores of models trained on one class separate the other class (RO
     disposeModel(model);
     optimizer.dispose();
   }
+});
+
+test("with a signal, an evaluation lets the event loop run between batches and stops there, saying how far it got", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel({ inputShape: [4, 4, 1], latentDim: 2, hidden: [8], seed: 2 });
+  const set = syntheticImages(40, 3);
+  const before = tf.memory().numTensors;
+  const never = new AbortController().signal;
+  assert.equal(
+    await iwaeNll(model, set, { k: 5, seed: 1, batchSize: 8, signal: never }),
+    iwaeNll(model, set, { k: 5, seed: 1, batchSize: 8 }),
+  );
+  assert.deepEqual(
+    await evaluateElbo(model, set, { seed: 1, batchSize: 8, signal: never }),
+    evaluateElbo(model, set, { seed: 1, batchSize: 8 }),
+  );
+
+  // A timer aborts the signal: it can only fire because the evaluation yields between batches.
+  const stop = new AbortController();
+  let batchesDone = 0;
+  const onProgress = (done: number) => {
+    batchesDone = done / 8;
+    if (batchesDone === 2) setImmediate(() => stop.abort());
+  };
+  const stopped = await iwaeNll(model, set, {
+    k: 5,
+    seed: 1,
+    batchSize: 8,
+    onProgress,
+    signal: stop.signal,
+  }).catch((err: unknown) => err);
+  assert.ok(stopped instanceof EvaluationStopped, String(stopped));
+  assert.equal(stopped.message, "The evaluation was stopped after 16 of 40 images.");
+  assert.equal(stopped.done, 16);
+  assert.equal(stopped.total, 40);
+  assert.equal(
+    stopped.partial,
+    iwaeNll(model, sliceImageSet(set, 0, 16), { k: 5, seed: 1, batchSize: 8 }),
+    "the estimate over the images done",
+  );
+  assert.equal(batchesDone, 2, "no batch ran after the abort");
+
+  const aborted = AbortSignal.abort();
+  await assert.rejects(
+    evaluateLoss(model, set, { signal: aborted }),
+    (err: unknown) => err instanceof EvaluationStopped && err.done === 0 && err.partial === undefined,
+  );
+  assert.equal(tf.memory().numTensors, before, "a stopped evaluation frees its batch");
+  disposeModel(model);
 });

@@ -2,15 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { DataFileError, parseIdx } from "../src/data/idx";
-
-/** Builds IDX bytes for a ubyte array with the given dims. */
-function idx(dims: number[], data: number[], typeCode = 0x08): Uint8Array {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = typeCode;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(data)]);
-}
+import { idx } from "./data-fixtures";
 
 test("parses plain and gzipped IDX to the same dims and data", () => {
   const bytes = idx([2, 2, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255]);
@@ -36,14 +28,27 @@ test("a truncated file names the file and says truncated", () => {
   );
 });
 
-test("a truncated gzip stream is reported as damaged gzip data", () => {
+test("a gzip stream cut short is reported as truncated, a damaged one as damaged", () => {
   const gz = gzipSync(
     idx(
       [100],
       Array.from({ length: 100 }, (_, i) => i),
     ),
   );
-  assert.throws(() => parseIdx(gz.subarray(0, gz.length - 30), "f.gz"), /f\.gz: gzip data is damaged/);
+  assert.throws(
+    () => parseIdx(gz.subarray(0, gz.length - 30), "f.gz"),
+    /^DataFileError: f\.gz: the gzip stream stops after \d+ bytes, before its end .*: the file is truncated/,
+  );
+  const flipped = Buffer.from(gz);
+  flipped[flipped.length - 1] ^= 0x01; // the trailer's length
+  assert.throws(
+    () => parseIdx(flipped, "f.gz"),
+    /^DataFileError: f\.gz: gzip data is damaged \(incorrect length check\): the file is corrupt/,
+  );
+  assert.throws(
+    () => parseIdx(Buffer.concat([gz, Buffer.from([0x1f, 0x8b, 8, 0])]), "f.gz"),
+    /4 bytes of trailing data after the end of the gzip stream/,
+  );
 });
 
 test("wrong magic, type code, and dimensions are errors naming what was expected", () => {

@@ -35,13 +35,13 @@ function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   return { now: () => t, advance: (ms) => void (t += ms) };
 }
 
-test("a progress line says epoch, step, loss parts, time per step and time left", () => {
+test("a progress line says epoch, step, the objective's parts with beta, time per step and time left", () => {
   assert.equal(
     progressLine(at(4)),
-    "epoch 2/3  step 4/10  loss 120.46 (recon 100.40 + kl 20.06)  13 ms/step  2 min 05 s left",
+    "epoch 2/3  step 4/10  objective 120.46 = recon 100.40 + kl 20.06  13 ms/step  2 min 05 s left",
   );
-  assert.match(progressLine(at(4, { beta: 0.25 })), /\(recon 100\.40 \+ 0\.250 x kl 20\.06\)/);
-  assert.match(progressBar(at(4)), /^epoch 2\/3 \[########\.{12}\] 4\/10  loss 120\.46/);
+  assert.match(progressLine(at(4, { beta: 0.25 })), /= recon 100\.40 \+ 0\.25 × kl 20\.06 /);
+  assert.match(progressBar(at(4)), /^epoch 2\/3 \[########\.{12}\] 4\/10  objective 120\.46/);
 });
 
 test("durations read as seconds, minutes or hours", () => {

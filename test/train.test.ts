@@ -5,12 +5,16 @@ import {
   batches,
   type Model,
   type ModelConfig,
+  type StepFunction,
+  type TrainOptions,
   TrainingError,
   createModel,
   createOptimizer,
   cyclicalBeta,
   disposeModel,
   evaluateLoss,
+  formatEpoch,
+  freeBits,
   gaussianNoise,
   historyRows,
   linearWarmup,
@@ -277,4 +281,146 @@ test("the epoch line shows the optimised objective with beta in its sum, beside 
   );
   optimizer.dispose();
   disposeModel(model);
+});
+
+test("every option is checked before anything is allocated, with an error naming it", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const set = syntheticImages(16, 1);
+  const tensors = tf.memory().numTensors;
+  const refused: [Partial<TrainOptions>, RegExp][] = [
+    [{ learningRate: Infinity }, /train: learningRate must be a finite positive number, got Infinity/],
+    [{ learningRate: 0 }, /learningRate must be a finite positive number, got 0/],
+    [{ beta: -1 }, /train: beta must be a finite number >= 0 or a schedule, got -1/],
+    [{ batchSize: 0 }, /train: batchSize must be a positive integer, got 0/],
+    [{ batchSize: 2.5 }, /batchSize must be a positive integer, got 2\.5/],
+    [{ epochs: -1 }, /train: epochs must be a non-negative integer, got -1/],
+    [{ logEvery: -5 }, /train: logEvery must be a non-negative integer, got -5/],
+    [{ binarization: "static" as "none" }, /binarization must be "none" or "dynamic", got "static"/],
+    [{ seed: NaN }, /train: seed must be a finite number, got NaN/],
+  ];
+  for (const [options, message] of refused) {
+    await assert.rejects(train(model, set, { epochs: 1, log: quiet, ...options }), message);
+  }
+  const optimizer = createOptimizer();
+  await assert.rejects(
+    train(model, set, { epochs: 1, optimizer, learningRate: 0.1, log: quiet }),
+    /give optimizer alone: it has its own learning rate/,
+  );
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, tensors, "nothing was allocated");
+  assert.throws(
+    () => freeBits(-1),
+    /freeBits: lambda \(nats per latent dimension\) must be a finite number >= 0, got -1/,
+  );
+  assert.throws(() => linearWarmup(-5), /linearWarmup: warmupSteps must be an integer >= 0, got -5/);
+  assert.throws(() => linearWarmup(10, NaN), /linearWarmup: maxBeta must be a finite number >= 0, got NaN/);
+  assert.throws(() => cyclicalBeta(0), /cyclicalBeta: periodSteps must be a positive integer, got 0/);
+  assert.throws(() => cyclicalBeta(10, 1, 0), /cyclicalBeta: rampFraction must be in \(0, 1\], got 0/);
+  assert.throws(
+    () => createModel({ ...SMALL, activation: "swish" as "relu" }),
+    /activation "swish" is not one of relu, elu, tanh/,
+  );
+  assert.throws(
+    () => createModel({ ...SMALL, likelihood: "gaussian", sigma: Infinity }),
+    /sigma must be a finite positive number/,
+  );
+  disposeModel(model);
+});
+
+test("a batch size beyond the training set's size is one batch per epoch, said in a line, without a large allocation", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const lines: string[] = [];
+  const { history, optimizer, state } = await train(model, syntheticImages(20, 1), {
+    epochs: 1,
+    batchSize: 1e9,
+    log: (line) => lines.push(line),
+  });
+  assert.match(lines[0], /^batchSize 1000000000 is more than the 20 training images: one batch per epoch\.$/);
+  assert.equal(history[0].steps, 1);
+  assert.equal(state!.batchSize, 20);
+  optimizer.dispose();
+  disposeModel(model);
+});
+
+test("errors during training free what training allocated: a NaN, a throwing onEpochEnd, a bad beta schedule", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const set = syntheticImages(32, 1);
+  const tensors = tf.memory().numTensors;
+  const failing: [Partial<TrainOptions>, RegExp][] = [
+    [{ reconLoss: (x) => tf.mul(tf.sum(x, 1), NaN) }, /Training stopped at epoch 1, step 1\/2/],
+    [
+      {
+        onEpochEnd: () => {
+          throw new Error("disk full");
+        },
+      },
+      /disk full/,
+    ],
+    [{ beta: ({ step }) => (step === 3 ? -1 : 1) }, /train: the beta schedule gave -1 at step 3 \(epoch 2\)/],
+  ];
+  for (const [options, message] of failing) {
+    await assert.rejects(train(model, set, { epochs: 2, batchSize: 16, log: quiet, ...options }), message);
+    assert.equal(tf.memory().numTensors, tensors, `no tensor left behind: ${message}`);
+  }
+  disposeModel(model);
+});
+
+test("a divergence after the last step is a TrainingError: weights that turned non-finite, or a non-finite test -ELBO", async () => {
+  await selectBackend({ backend: "cpu" });
+  const set = syntheticImages(16, 1);
+  // The loss of each step is finite; the last update leaves a weight NaN, as a diverging optimizer would.
+  const model = createModel(SMALL);
+  const corrupting: StepFunction = (m, optimizer, batch, options) => {
+    const result = trainStep(m, optimizer, batch, options);
+    tf.tidy(() =>
+      m.decoder.layers[0].setWeights(m.decoder.layers[0].getWeights().map((w) => tf.mul(w, NaN))),
+    );
+    return result;
+  };
+  const saved: number[] = [];
+  const error = await train(model, set, {
+    epochs: 2,
+    batchSize: 16,
+    step: corrupting,
+    onEpochEnd: (r) => void saved.push(r.epoch),
+    log: quiet,
+  }).catch((err: unknown) => err);
+  assert.ok(error instanceof TrainingError, String(error));
+  assert.match(
+    error.message,
+    /^Training stopped after epoch 1 \(1 steps\): weight decoder\/0 is not finite after the epoch's last update\./,
+  );
+  assert.match(error.message, /go back to a checkpoint saved after an earlier epoch/);
+  assert.deepEqual(saved, [], "onEpochEnd (which saves checkpoints) never saw the diverged model");
+  disposeModel(model);
+  // A huge learning rate: the one step's loss is finite, the weights after it are too, the test -ELBO is not.
+  const jumpy = createModel(SMALL);
+  const huge = await train(jumpy, set, {
+    epochs: 1,
+    batchSize: 16,
+    learningRate: 1e30,
+    testSet: set,
+    log: quiet,
+  }).catch((err: unknown) => err);
+  assert.ok(huge instanceof TrainingError, String(huge));
+  assert.match(huge.message, /after epoch 1 \(1 steps\): the test -ELBO is not finite/);
+  assert.match(huge.message, /Try a lower learning rate \(now 1e\+30\)/);
+  disposeModel(jumpy);
+});
+
+test("an autoencoder's epoch line names its test loss -log p(x|z), not -ELBO, and shows no KL", () => {
+  const record = {
+    epoch: 2,
+    train: { loss: 90, recon: 90, kl: 0 },
+    test: { loss: 95, recon: 95, kl: 0 },
+    beta: 1,
+    steps: 4,
+    seconds: 1,
+  };
+  const line = formatEpoch(record, 3, "ae");
+  assert.match(line, /train objective 90\.00 = recon 90\.00 \| test -log p\(x\|z\) 95\.00/);
+  assert.doesNotMatch(line, /ELBO|kl/);
 });

@@ -105,7 +105,7 @@ export function* batches(set: ImageSet, batchSize: number, options: BatchOptions
   if (!(set.n > 0)) throw new Error("Cannot make batches of an empty image set: load some images first.");
   const size = imageSize(set);
   const order = options.rng ? permutation(set.n, options.rng) : Int32Array.from({ length: set.n }, (_, i) => i);
-  const buffer = new Float32Array(batchSize * size);
+  const buffer = new Float32Array(Math.min(batchSize, set.n) * size); // a batch is never larger than the set
   let x: tf.Tensor2D | undefined;
   try {
     for (let start = 0; start < set.n; start += batchSize) {

@@ -8,13 +8,14 @@
  * 3. Fashion-MNIST: `data/fashion-mnist/` in this project, else Debian's `dataset-fashion-mnist`
  *    package, else downloaded into `data/` on first use from the official location (no npm package
  *    ships it).
- * Local files are checked by the MD5 of their decompressed content (Debian re-gzips the files, so
- * only the content matches the published checksums); downloads by the MD5 of the gzipped file.
+ * Every file is checked by the MD5 of its decompressed content (Debian re-gzips the files, so only
+ * the content is the same everywhere); a download is checked before it is saved.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { DataFileError, parseIdx } from "./idx";
+import { DataFileError, gunzip, isGzip, parseIdx } from "./idx";
+import { makeFolders, replaceFile } from "../files";
 
 /** The datasets vae-lab knows. */
 export type DatasetName = "mnist" | "fashion-mnist";
@@ -57,11 +58,10 @@ export const FASHION_URL_ENV = "VAE_LAB_FASHION_MNIST_URL";
 /** The official download location of Fashion-MNIST (zalandoresearch/fashion-mnist README). */
 export const FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
 
-/** One official file and its published checksums (gzipped and decompressed). */
+/** One official file and the MD5 of its decompressed content. */
 interface OfficialFile {
   name: string;
-  md5Gz: string;
-  md5Raw: string;
+  md5: string;
 }
 
 interface SplitFiles {
@@ -73,29 +73,30 @@ interface SplitFiles {
 const ROWS = 28;
 const COLS = 28;
 
-const OFFICIAL: Record<DatasetName, Record<Split, SplitFiles>> = {
+/** The official files of each split (tests point an entry at small files of their own). */
+export const OFFICIAL_FILES: Record<DatasetName, Record<Split, SplitFiles>> = {
   mnist: {
     train: {
       n: 60000,
-      images: { name: "train-images-idx3-ubyte", md5Gz: "f68b3c2dcbeaaa9fbdd348bbdeb94873", md5Raw: "6bbc9ace898e44ae57da46a324031adb" },
-      labels: { name: "train-labels-idx1-ubyte", md5Gz: "d53e105ee54ea40749a09fcbcd1e9432", md5Raw: "a25bea736e30d166cdddb491f175f624" },
+      images: { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
+      labels: { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
     },
     test: {
       n: 10000,
-      images: { name: "t10k-images-idx3-ubyte", md5Gz: "9fb629c4189551a2d022fa330f9573f3", md5Raw: "2646ac647ad5339dbf082846283269ea" },
-      labels: { name: "t10k-labels-idx1-ubyte", md5Gz: "ec29112dd5afa0611ce80d1b7f02629c", md5Raw: "27ae3e4e09519cfbb04c329615203637" },
+      images: { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
+      labels: { name: "t10k-labels-idx1-ubyte", md5: "27ae3e4e09519cfbb04c329615203637" },
     },
   },
   "fashion-mnist": {
     train: {
       n: 60000,
-      images: { name: "train-images-idx3-ubyte", md5Gz: "8d4fb7e6c68d591d4c3dfef9ec88bf0d", md5Raw: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
-      labels: { name: "train-labels-idx1-ubyte", md5Gz: "25c81989df183df01b3e8a0aad5dffbe", md5Raw: "9018921c3c673c538a1fc5bad174d6f9" },
+      images: { name: "train-images-idx3-ubyte", md5: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
+      labels: { name: "train-labels-idx1-ubyte", md5: "9018921c3c673c538a1fc5bad174d6f9" },
     },
     test: {
       n: 10000,
-      images: { name: "t10k-images-idx3-ubyte", md5Gz: "bef4ecab320f06d8554ea6380940ec79", md5Raw: "8181f5470baa50b63fa0f6fddb340f0a" },
-      labels: { name: "t10k-labels-idx1-ubyte", md5Gz: "bb300cfdad3c16e7a12a480ee83cd310", md5Raw: "15d484375f8d13e6eb1aabb0c3f46965" },
+      images: { name: "t10k-images-idx3-ubyte", md5: "8181f5470baa50b63fa0f6fddb340f0a" },
+      labels: { name: "t10k-labels-idx1-ubyte", md5: "15d484375f8d13e6eb1aabb0c3f46965" },
     },
   },
 };
@@ -113,7 +114,7 @@ export const DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
 /** Loads one split of a dataset, verified against the official checksums. */
 export async function loadDataset(name: DatasetName, split: Split, options: LoadDatasetOptions = {}): Promise<Dataset> {
-  const files = OFFICIAL[name]?.[split];
+  const files = OFFICIAL_FILES[name]?.[split];
   if (!files) {
     throw new Error(`Unknown dataset ${JSON.stringify(name)}/${JSON.stringify(split)}: use "mnist" or "fashion-mnist", and "train" or "test".`);
   }
@@ -149,7 +150,7 @@ interface Located {
 }
 
 async function locate(name: DatasetName, official: OfficialFile, options: LoadDatasetOptions): Promise<Located> {
-  const dataDir = options.dataDir ?? process.env[DATA_DIR_ENV];
+  const dataDir = options.dataDir ?? dataDirFromEnv();
   if (dataDir) {
     const folder = resolve(dataDir, name);
     const path = [join(folder, `${official.name}.gz`), join(folder, official.name)].find(existsSync);
@@ -168,13 +169,51 @@ async function locate(name: DatasetName, official: OfficialFile, options: LoadDa
   if (options.downloadDir === undefined && existsSync(debian)) {
     return { path: debian, official, fix: "It comes from Debian's package: reinstall it with `apt-get install --reinstall dataset-fashion-mnist`." };
   }
-  await downloadVerified(new URL(`${official.name}.gz`, fashionBaseUrl(options)).href, path, official.md5Gz);
+  await downloadVerified(new URL(`${official.name}.gz`, fashionBaseUrl(options)).href, path, official.md5);
   return { path, official, fix };
 }
 
 function fashionBaseUrl(options: LoadDatasetOptions): string {
-  const base = options.baseUrl ?? process.env[FASHION_URL_ENV] ?? FASHION_MNIST_URL;
+  const base = options.baseUrl ?? fashionUrlFromEnv() ?? FASHION_MNIST_URL;
+  checkUrl(base, "baseUrl");
   return base.endsWith("/") ? base : `${base}/`;
+}
+
+/** The folder `VAE_LAB_DATA_DIR` names, checked; undefined when it is unset. */
+function dataDirFromEnv(): string | undefined {
+  const value = process.env[DATA_DIR_ENV];
+  if (value === undefined) return undefined;
+  const fix = "set it to a folder holding mnist/ and fashion-mnist/ with the official files, or unset it";
+  if (value.trim() === "") throw new Error(`${DATA_DIR_ENV} is set but empty: ${fix}.`);
+  if (!(existsSync(value) && statSync(value).isDirectory())) {
+    throw new Error(`${DATA_DIR_ENV}=${value} is not a folder: ${fix}.`);
+  }
+  return value;
+}
+
+/** The download location `VAE_LAB_FASHION_MNIST_URL` names, checked; undefined when it is unset. */
+function fashionUrlFromEnv(): string | undefined {
+  const value = process.env[FASHION_URL_ENV];
+  if (value !== undefined) checkUrl(value, FASHION_URL_ENV);
+  return value;
+}
+
+/** Checks the environment's data settings at once (the trainer does, before any work). */
+export function checkDataEnvironment(): void {
+  dataDirFromEnv();
+  fashionUrlFromEnv();
+}
+
+function checkUrl(value: string, what: string): void {
+  let protocol = "";
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new Error(`${what}=${JSON.stringify(value)} is not an http(s) URL: give the folder URL the files are served from (default ${FASHION_MNIST_URL}).`);
+  }
 }
 
 /** Parses a located file, then checks its content byte for byte against the published MD5. */
@@ -186,7 +225,7 @@ function readOfficial(file: Located, dims: number[]) {
     throw new DataFileError(file.path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`, file.fix);
   }
   const parsed = parseIdx(bytes, file.path, { dims, fix: file.fix });
-  const expected = file.official.md5Raw;
+  const expected = file.official.md5;
   const actual = md5(parsed.file);
   if (actual !== expected) {
     throw new DataFileError(file.path, `MD5 ${actual} differs from the official ${expected}: the file is damaged or not the official one`, file.fix);
@@ -200,11 +239,15 @@ export function md5(bytes: Uint8Array): string {
 }
 
 /**
- * Downloads `url` to `dest`, verifying its MD5 before the file appears under its final name:
- * an interrupted or corrupted download never remains as if it were valid.
+ * Downloads the gzipped file at `url` to `dest`, checking the MD5 of its decompressed content
+ * before the file appears under its final name: an interrupted, damaged or altered download never
+ * remains as if it were valid.
  */
 export async function downloadVerified(url: string, dest: string, expectedMd5: string): Promise<void> {
   const fix = `Download it yourself into ${dirname(dest)} (official files: ${FASHION_MNIST_URL}), install Debian's package dataset-fashion-mnist, or set ${DATA_DIR_ENV} to a directory holding the files.`;
+  const fail = (problem: string): never => {
+    throw new DataFileError(dest, `download from ${url} ${problem}; nothing was saved`, fix);
+  };
   let bytes: Uint8Array;
   try {
     const response = await fetch(url);
@@ -212,19 +255,13 @@ export async function downloadVerified(url: string, dest: string, expectedMd5: s
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message;
-    throw new DataFileError(dest, `download from ${url} failed (${(err as Error).message}${cause ? `: ${cause}` : ""})`, fix);
+    return fail(`failed (${(err as Error).message}${cause ? `: ${cause}` : ""})`);
   }
-  const actual = md5(bytes);
+  if (!isGzip(bytes)) fail(`is not gzip data (${bytes.length} bytes)`);
+  const actual = md5(gunzip(bytes, (problem) => fail(`is not a valid download: ${problem}`)));
   if (actual !== expectedMd5) {
-    throw new DataFileError(dest, `download from ${url} has MD5 ${actual}, not the official ${expectedMd5} (${bytes.length} bytes; interrupted or altered); nothing was saved`, fix);
+    fail(`holds content with MD5 ${actual}, not the official ${expectedMd5} (${bytes.length} bytes; altered or not the official file)`);
   }
-  mkdirSync(dirname(dest), { recursive: true });
-  const partial = `${dest}.part`;
-  try {
-    writeFileSync(partial, bytes);
-    renameSync(partial, dest);
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw err;
-  }
+  makeFolders(dirname(dest));
+  replaceFile(dest, bytes);
 }

@@ -11,8 +11,20 @@ export type Architecture = "mlp" | "conv";
 export type Likelihood = "bernoulli" | "gaussian";
 /** Hidden-layer activations (names of tf.layers activations). */
 export type Activation = "relu" | "elu" | "tanh" | "sigmoid" | "selu" | "softplus" | "linear";
+/** Every {@link Activation}. */
+export const ACTIVATIONS: readonly Activation[] = [
+  "relu",
+  "elu",
+  "tanh",
+  "sigmoid",
+  "selu",
+  "softplus",
+  "linear",
+];
 /** Corruption of the denoising autoencoder's input. */
 export type NoiseKind = "gaussian" | "masking" | "salt-and-pepper";
+/** Every {@link NoiseKind}. */
+export const NOISE_KINDS: readonly NoiseKind[] = ["gaussian", "masking", "salt-and-pepper"];
 
 /** Noise of a denoising autoencoder: the kind and its level (std, or fraction of pixels). */
 export interface NoiseConfig {
@@ -90,11 +102,44 @@ export function modelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
         `the conv net halves the image ${config.filters.length} times, so rows and cols must be multiples of ${stride} (got ${rows}x${cols}); use fewer filters or arch "mlp".`,
       );
   }
-  if (!(config.sigma > 0)) fail(`sigma must be positive, got ${config.sigma}.`);
-  if (config.noise && !(config.noise.level >= 0))
-    fail(`noise level must be >= 0, got ${config.noise.level}.`);
+  if (!ACTIVATIONS.includes(config.activation))
+    fail(`activation ${JSON.stringify(config.activation)} is not one of ${ACTIVATIONS.join(", ")}.`);
+  if (!(config.sigma > 0 && Number.isFinite(config.sigma)))
+    fail(`sigma must be a finite positive number, got ${config.sigma}.`);
+  if (typeof config.learnSigma !== "boolean")
+    fail(`learnSigma must be true or false, got ${config.learnSigma}.`);
+  if (config.noise && !NOISE_KINDS.includes(config.noise.kind))
+    fail(`noise kind ${JSON.stringify(config.noise.kind)} is not one of ${NOISE_KINDS.join(", ")}.`);
+  if (config.noise && !(config.noise.level >= 0 && Number.isFinite(config.noise.level)))
+    fail(`noise level must be a finite number >= 0, got ${config.noise.level}.`);
   if (!Number.isFinite(config.seed)) fail(`seed must be a number, got ${config.seed}.`);
   return config;
+}
+
+/**
+ * The first setting in which two configs compute differently, as "key is A in the first but B in
+ * the second", or undefined when they compute the same. The seed (initial weights only) is not
+ * compared, nor settings that have no effect (filters of an MLP, sigma of a Bernoulli decoder,
+ * noise of a model that is not a denoising autoencoder).
+ */
+export function configDifference(
+  a: ModelConfig,
+  b: ModelConfig,
+  names = ["first", "second"],
+): string | undefined {
+  for (const key of Object.keys(DEFAULT_CONFIG).concat("noise") as (keyof ModelConfig)[]) {
+    if (key === "seed" || !matters(key, a) || JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    return `${key} is ${JSON.stringify(a[key])} in the ${names[0]} but ${JSON.stringify(b[key])} in the ${names[1]}`;
+  }
+  return undefined;
+}
+
+/** Whether a setting changes what a model with this config computes. */
+function matters(key: keyof ModelConfig, config: ModelConfig): boolean {
+  if (key === "filters") return config.arch === "conv";
+  if (key === "sigma" || key === "learnSigma") return config.likelihood === "gaussian";
+  if (key === "noise") return config.kind === "dae";
+  return true;
 }
 
 function dropUndefined<T extends object>(options: T): Partial<T> {

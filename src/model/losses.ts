@@ -58,6 +58,10 @@ export function negLogLikelihood(x: tf.Tensor2D, output: tf.Tensor2D, model: Mod
  * least `lambda` nats, so the optimiser gains nothing by pushing it below. Returns a batch scalar.
  */
 export function freeBits(lambda: number): KlTerm {
+  if (!(Number.isFinite(lambda) && lambda >= 0))
+    throw new Error(
+      `freeBits: lambda (nats per latent dimension) must be a finite number >= 0, got ${lambda}.`,
+    );
   return (mu, logVar) => tf.tidy(() => tf.sum(tf.maximum(tf.mean(klPerDimension(mu, logVar), 0), lambda)));
 }
 

@@ -15,6 +15,14 @@ export type BetaSchedule = (progress: Progress) => number;
 
 /** KL warm-up: beta rises linearly from 0 to `maxBeta` over `warmupSteps` steps, then stays. */
 export function linearWarmup(warmupSteps: number, maxBeta = 1): BetaSchedule {
+  must(
+    Number.isInteger(warmupSteps) && warmupSteps >= 0,
+    `linearWarmup: warmupSteps must be an integer >= 0, got ${warmupSteps}.`,
+  );
+  must(
+    Number.isFinite(maxBeta) && maxBeta >= 0,
+    `linearWarmup: maxBeta must be a finite number >= 0, got ${maxBeta}.`,
+  );
   return ({ step }) => maxBeta * Math.min(1, step / Math.max(1, warmupSteps));
 }
 
@@ -23,5 +31,21 @@ export function linearWarmup(warmupSteps: number, maxBeta = 1): BetaSchedule {
  * `maxBeta` during the first `rampFraction` of the period, then stays at `maxBeta`.
  */
 export function cyclicalBeta(periodSteps: number, maxBeta = 1, rampFraction = 0.5): BetaSchedule {
+  must(
+    Number.isInteger(periodSteps) && periodSteps > 0,
+    `cyclicalBeta: periodSteps must be a positive integer, got ${periodSteps}.`,
+  );
+  must(
+    Number.isFinite(maxBeta) && maxBeta >= 0,
+    `cyclicalBeta: maxBeta must be a finite number >= 0, got ${maxBeta}.`,
+  );
+  must(
+    rampFraction > 0 && rampFraction <= 1,
+    `cyclicalBeta: rampFraction must be in (0, 1], got ${rampFraction}.`,
+  );
   return ({ step }) => maxBeta * Math.min(1, (step % periodSteps) / Math.max(1, rampFraction * periodSteps));
+}
+
+function must(ok: boolean, message: string): void {
+  if (!ok) throw new Error(message);
 }

@@ -1,127 +1,500 @@
 /**
- * Checkpoints: a directory with the model's config and its weights.
+ * Checkpoints: a folder with a model's config and weights and, when saved from `train`, where
+ * training stands, so that it can resume.
  *
- *   config.json    { format, config, info }       (what to rebuild, plus free-form info)
- *   weights.json   [{ name, shape, offset }]      (the manifest: float32 offsets into weights.bin)
- *   weights.bin    all weights, float32, little-endian
+ *   config.json    { format, version, config, info, weights, manifest, training?, replaced }
+ *   weights-N.bin  float32, little-endian: the model's weights, then Adam's moments (with training)
  *
- * Written to a temporary directory first and renamed into place, so a crash or Ctrl-C never
- * leaves a half-written checkpoint. The optimiser's state is not saved.
+ * `manifest` lists the tensors of weights-N.bin as { name, shape, offset } (offsets in float32
+ * values, in order, without gaps); `training` holds the rest of the training state.
+ *
+ * A save never destroys what it did not write, and a complete checkpoint stays at the path at
+ * every instant, even when the process is killed: version N+1 is written beside version N.
+ *   1. config.json.partial, the new config.json naming weights-(N+1).bin, is flushed to disk
+ *      (so whatever a killed save leaves behind is named by a file of ours);
+ *   2. weights-(N+1).bin is flushed to disk;
+ *   3. config.json.partial is renamed to config.json: the switch, in one step;
+ *   4. the files of version N, listed in the new config.json as `replaced`, are deleted.
+ * The next save deletes what a killed one left. A path that holds anything else (a file, a folder
+ * with other things in it) is refused, and nothing is written there.
  */
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { type Model, createModel, namedWeights } from "../model/model";
-import type { ModelConfig } from "../model/config";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Model, createModel, disposeModel, namedWeights } from "../model/model";
+import { type ModelConfig, configDifference, modelConfig } from "../model/config";
+import { makeFolders, syncFolder, writeDurably } from "../files";
+import type { AdamState, Moment, TrainingState } from "./resume";
 
-const FORMAT = "vae-lab-checkpoint-1";
+const FORMAT = "vae-lab-checkpoint-2";
+/** The earlier format: config.json, weights.json (the manifest) and weights.bin; no training state. */
+const FORMAT_1 = "vae-lab-checkpoint-1";
+const FORMAT_1_FILES = ["weights.bin", "weights.json"];
+const CONFIG = "config.json";
+const PARTIAL = "config.json.partial";
+const WEIGHTS = /^weights-[1-9][0-9]*\.bin$/;
+/** Names of Adam's moments in the manifest: `adam/m/0`, ..., `adam/v/0`, ... */
+const ADAM = "adam/";
 
 /** One entry of the weights manifest. */
 export interface WeightEntry {
   name: string;
   shape: number[];
-  /** Offset in float32 values into weights.bin. */
+  /** Offset in float32 values into the weights file. */
   offset: number;
 }
 
-/** Saves `model` (config + weights) and optional JSON `info` (history, metrics) to `dir`, atomically. */
-export function saveCheckpoint(model: Model, dir: string, info: Record<string, unknown> = {}): void {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-  mkdirSync(tmp);
+/** The training state as config.json holds it: without the config (saved beside it) and the moments (in the .bin). */
+type SavedTraining = Omit<TrainingState, "config" | "adam"> & { adam: Omit<AdamState, "m" | "v"> };
+
+/** A checkpoint's config.json, checked; the weights are not read yet. */
+interface Pointer {
+  format: string;
+  version: number;
+  config: ModelConfig;
+  info: Record<string, unknown>;
+  /** The weights file of this version. */
+  weights: string;
+  manifest: WeightEntry[];
+  training?: SavedTraining;
+  /** Files of the version this one replaced (deleted once this one is in place). */
+  replaced: string[];
+  /** Files of this version (the next version lists them as `replaced`). */
+  files: string[];
+}
+
+/** The steps of a save, in order. */
+export type SaveStep = "cleaned" | "partial written" | "weights written" | "switched" | "replaced deleted";
+
+/** Called after each step of a save; tests interrupt saves there (throw, or kill the process). */
+export const saveHooks: { afterStep?: (step: SaveStep) => void } = {};
+
+/**
+ * Saves `model` (config and weights), JSON `info` (history, metrics) and, from `train`, the
+ * training `state` (`train({ resumeFrom })` continues it) into the folder `dir`, replacing the
+ * checkpoint there if any. `dir` must be new, empty or a checkpoint: anything else is refused
+ * before a byte is written. Non-finite weights are refused too (they would replace a good checkpoint).
+ */
+export function saveCheckpoint(
+  model: Model,
+  dir: string,
+  info: Record<string, unknown> = {},
+  state?: TrainingState,
+): void {
+  const folder = resolve(dir);
+  const current = checkSaveTarget(dir);
+  const difference = state && configDifference(state.config, model.config, ["training state", "model"]);
+  if (difference)
+    throw new Error(`Not saving to ${dir}: the training state is another model's (${difference}).`);
+  const { manifest, bytes } = pack(model, state, dir);
   try {
-    const weights = namedWeights(model);
-    const manifest: WeightEntry[] = [];
-    let offset = 0;
-    for (const { name, tensor } of weights) {
-      manifest.push({ name, shape: tensor.shape, offset });
-      offset += tensor.size;
-    }
-    const values = new Float32Array(offset);
-    for (let i = 0; i < weights.length; i++)
-      values.set(weights[i].tensor.dataSync() as Float32Array, manifest[i].offset);
-    writeFileSync(join(tmp, "weights.bin"), new Uint8Array(values.buffer));
-    writeFileSync(join(tmp, "weights.json"), JSON.stringify(manifest, null, 1));
-    writeFileSync(
-      join(tmp, "config.json"),
-      JSON.stringify({ format: FORMAT, config: model.config, info }, null, 2),
-    );
-    // Swap in the new directory; the old one is removed only once the new one is in place.
-    const old = `${tmp}.old`;
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
+    makeFolders(folder);
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`Cannot create the checkpoint folder ${dir}: ${(err as Error).message}`);
+  }
+  for (const file of leftovers(folder, current)) rmSync(join(folder, file), { force: true });
+  saveHooks.afterStep?.("cleaned");
+  const version = (current?.version ?? 0) + 1;
+  const weights = `weights-${version}.bin`;
+  const replaced = current?.files ?? [];
+  const training = state && savedTraining(state);
+  const json = { format: FORMAT, version, config: model.config, info, weights, manifest, training, replaced };
+  const partial = join(folder, PARTIAL);
+  try {
+    writeDurably(partial, JSON.stringify(json, null, 2));
+    saveHooks.afterStep?.("partial written");
+    writeDurably(join(folder, weights), bytes);
+    saveHooks.afterStep?.("weights written");
+    renameSync(partial, join(folder, CONFIG));
+  } catch (err) {
+    rmSync(partial, { force: true });
+    rmSync(join(folder, weights), { force: true });
     throw err;
   }
-}
-
-/** The config and info stored in a checkpoint directory. */
-export function readCheckpointConfig(dir: string): { config: ModelConfig; info: Record<string, unknown> } {
-  const file = join(dir, "config.json");
-  if (!existsSync(file))
-    throw new Error(`${dir} is not a checkpoint: it has no config.json (save one with saveCheckpoint).`);
-  const json = JSON.parse(readFileSync(file, "utf8"));
-  if (json.format !== FORMAT)
-    throw new Error(`${file} has format ${JSON.stringify(json.format)}, expected ${FORMAT}.`);
-  return { config: json.config, info: json.info ?? {} };
-}
-
-/** Rebuilds the model saved in `dir` and loads its weights. */
-export function loadCheckpoint(dir: string): { model: Model; info: Record<string, unknown> } {
-  const { config, info } = readCheckpointConfig(dir);
-  const model = createModel(config);
-  loadWeights(model, dir);
-  return { model, info };
+  syncFolder(folder);
+  saveHooks.afterStep?.("switched");
+  for (const file of replaced) rmSync(join(folder, file), { force: true });
+  saveHooks.afterStep?.("replaced deleted");
 }
 
 /**
- * Loads the weights saved in `dir` into an existing model. A checkpoint of a different
- * architecture is an error naming the first difference.
+ * Throws a clear error, before anything is written, unless a checkpoint can be saved at `dir`: a
+ * new path, an empty folder, a checkpoint, or a folder holding only what a killed save left.
+ * Returns the checkpoint there, if any.
  */
-export function loadWeights(model: Model, dir: string): void {
-  const { config } = readCheckpointConfig(dir);
-  for (const key of ["kind", "arch", "inputShape", "latentDim", "hidden", "filters", "likelihood"] as const) {
-    if (key === "filters" && model.config.arch !== "conv") continue;
-    if (JSON.stringify(config[key]) !== JSON.stringify(model.config[key])) {
-      throw new Error(
-        `Checkpoint ${dir} does not fit this model: ${key} is ${JSON.stringify(config[key])} in the checkpoint but ${JSON.stringify(model.config[key])} in the model. ` +
-          `Build the model with the checkpoint's config (loadCheckpoint does that).`,
-      );
+export function checkSaveTarget(dir: string): Pointer | undefined {
+  const folder = resolve(dir);
+  const refuse = (why: string): never => {
+    throw new Error(`Cannot save a checkpoint to ${dir}: ${why} Nothing was written.`);
+  };
+  if (!existsSync(folder)) return undefined;
+  if (!statSync(folder).isDirectory()) refuse("it is a file, which saving would replace. Choose a folder.");
+  if (existsSync(join(folder, CONFIG))) {
+    try {
+      return readPointer(dir);
+    } catch (err) {
+      refuse(`${(err as Error).message} Saving would replace it: choose another folder, or move it away.`);
     }
   }
-  const manifest: WeightEntry[] = JSON.parse(readFileSync(join(dir, "weights.json"), "utf8"));
-  const bytes = readFileSync(join(dir, "weights.bin"));
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const weights = namedWeights(model);
-  const names = (list: { name: string }[]) => list.map((w) => w.name).join(", ");
-  if (manifest.length !== weights.length) {
-    throw new Error(
-      `Checkpoint ${dir} holds ${manifest.length} weight tensors (${names(manifest)}) but the model has ${weights.length} (${names(weights)}).`,
+  const ours = leftovers(folder);
+  const others = readdirSync(folder).filter((name) => !ours.includes(name));
+  if (others.length > 0) {
+    const names = others.slice(0, 5).join(", ") + (others.length > 5 ? ", ..." : "");
+    refuse(
+      `the folder holds ${others.length} entries that are not a vae-lab checkpoint (${names}). ` +
+        "Choose a new or empty folder.",
     );
   }
-  const tensors = manifest.map((entry, i) => {
+  return undefined;
+}
+
+/** What killed saves left in `folder`: config.json.partial, the weights it names, files the current version replaced. */
+function leftovers(folder: string, current?: Pointer): string[] {
+  const found = [PARTIAL, ...(current?.replaced ?? [])];
+  try {
+    const named = JSON.parse(readFileSync(join(folder, PARTIAL), "utf8")).weights;
+    if (typeof named === "string" && WEIGHTS.test(named) && named !== current?.weights) found.push(named);
+  } catch {
+    // No config.json.partial, or one cut short: it was written before its weights file, so it names none.
+  }
+  return found.filter((name) => existsSync(join(folder, name)));
+}
+
+/** The config and info stored in a checkpoint folder, and the epochs done when a training state was saved (weights are not read). */
+export function readCheckpointConfig(dir: string): {
+  config: ModelConfig;
+  info: Record<string, unknown>;
+  epoch?: number;
+} {
+  const { config, info, training } = readPointer(dir);
+  return { config, info, epoch: training?.epoch };
+}
+
+/**
+ * Rebuilds the model saved in `dir` and loads its weights; `training` is where training stood
+ * when it was saved from `train` (pass it as `resumeFrom` to continue). A damaged checkpoint is
+ * an error naming the file and what is wrong, and leaves nothing allocated.
+ */
+export function loadCheckpoint(dir: string): {
+  model: Model;
+  info: Record<string, unknown>;
+  training?: TrainingState;
+} {
+  const { pointer, values } = readCheckpoint(dir);
+  const model = createModel(pointer.config);
+  try {
+    setWeights(model, pointer, values, dir);
+  } catch (err) {
+    disposeModel(model);
+    throw err;
+  }
+  return { model, info: pointer.info, training: pointer.training && trainingState(pointer, values) };
+}
+
+/**
+ * Loads the weights saved in `dir` into an existing model. A checkpoint of a model that computes
+ * differently (any setting but the seed) is an error naming the first difference.
+ */
+export function loadWeights(model: Model, dir: string): void {
+  const { pointer, values } = readCheckpoint(dir);
+  setWeights(model, pointer, values, dir);
+}
+
+/** Checks the model against the checkpoint, then sets its weights (nothing is allocated on failure). */
+function setWeights(model: Model, pointer: Pointer, values: Float32Array, dir: string): void {
+  const difference = configDifference(pointer.config, model.config, ["checkpoint", "model"]);
+  if (difference) {
+    throw new Error(
+      `Checkpoint ${dir} does not fit this model: ${difference}. ` +
+        `Build the model with the checkpoint's config (loadCheckpoint does that).`,
+    );
+  }
+  const entries = pointer.manifest.filter((entry) => !entry.name.startsWith(ADAM));
+  const weights = namedWeights(model);
+  const names = (list: { name: string }[]) => list.map((w) => w.name).join(", ");
+  if (entries.length !== weights.length) {
+    throw new Error(
+      `Checkpoint ${dir} holds ${entries.length} weight tensors (${names(entries)}) but the model has ${weights.length} (${names(weights)}).`,
+    );
+  }
+  entries.forEach((entry, i) => {
     const expected = weights[i];
-    if (
-      entry.name !== expected.name ||
-      JSON.stringify(entry.shape) !== JSON.stringify(expected.tensor.shape)
-    ) {
+    if (entry.name !== expected.name || `${entry.shape}` !== `${expected.tensor.shape}`) {
       throw new Error(
         `Checkpoint ${dir} does not fit this model: weight ${entry.name} has shape [${entry.shape}] but the model's ${expected.name} has shape [${expected.tensor.shape}].`,
       );
     }
-    const size = entry.shape.reduce((a, b) => a * b, 1);
-    if (entry.offset + size > values.length)
-      throw new Error(`Checkpoint ${dir}: weights.bin is too short for ${entry.name} (truncated file?).`);
-    return tf.tensor(values.subarray(entry.offset, entry.offset + size), entry.shape);
   });
-  const count = (m: tf.Sequential) => m.getWeights().length;
-  const nEnc = count(model.encoder);
-  const nDec = count(model.decoder);
-  model.encoder.setWeights(tensors.slice(0, nEnc));
-  model.decoder.setWeights(tensors.slice(nEnc, nEnc + nDec));
-  if (model.logSigma) model.logSigma.assign(tensors[nEnc + nDec] as tf.Scalar);
-  tf.dispose(tensors);
+  const tensors = entries.map((entry) => tf.tensor(values.subarray(entry.offset, end(entry)), entry.shape));
+  try {
+    const nEnc = model.encoder.getWeights().length;
+    const nDec = model.decoder.getWeights().length;
+    model.encoder.setWeights(tensors.slice(0, nEnc));
+    model.decoder.setWeights(tensors.slice(nEnc, nEnc + nDec));
+    if (model.logSigma) model.logSigma.assign(tensors[nEnc + nDec] as tf.Scalar);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+/** The training state of a checkpoint, its moments read from the weights file. */
+function trainingState(pointer: Pointer, values: Float32Array): TrainingState {
+  const training = pointer.training!;
+  const moments = (kind: "m" | "v"): Moment[] =>
+    pointer.manifest
+      .filter((entry) => entry.name.startsWith(`${ADAM}${kind}/`))
+      .map((entry) => ({ shape: entry.shape, values: values.slice(entry.offset, end(entry)) }));
+  return {
+    ...training,
+    config: pointer.config,
+    adam: { ...training.adam, m: moments("m"), v: moments("v") },
+  };
+}
+
+function savedTraining(state: TrainingState): SavedTraining {
+  const { config, adam, ...rest } = state;
+  const { m, v, ...settings } = adam;
+  return { ...rest, adam: settings };
+}
+
+/** The model's weights, then Adam's moments, as one float32 array and its manifest. */
+function pack(model: Model, state: TrainingState | undefined, dir: string) {
+  const tensors = namedWeights(model).map(({ name, tensor }) => ({
+    name,
+    shape: tensor.shape,
+    values: tensor.dataSync() as Float32Array,
+  }));
+  for (const kind of ["m", "v"] as const) {
+    state?.adam[kind].forEach((moment, i) => tensors.push({ name: `${ADAM}${kind}/${i}`, ...moment }));
+  }
+  let offset = 0;
+  const manifest: WeightEntry[] = tensors.map(({ name, shape, values }) => {
+    const entry = { name, shape, offset };
+    offset += values.length;
+    return entry;
+  });
+  const values = new Float32Array(offset);
+  tensors.forEach((tensor, i) => values.set(tensor.values, manifest[i].offset));
+  const bad = nonFinite(manifest, values);
+  if (bad) {
+    throw new Error(
+      `Not saving to ${dir}: ${bad}. The model has diverged; whatever is at ${dir} was left as it was.`,
+    );
+  }
+  return { manifest, bytes: new Uint8Array(values.buffer) };
+}
+
+/** The first tensor holding NaN or Inf, described, or undefined. */
+function nonFinite(manifest: WeightEntry[], values: Float32Array): string | undefined {
+  for (const entry of manifest) {
+    for (let i = entry.offset; i < end(entry); i++) {
+      if (!Number.isFinite(values[i])) {
+        return `tensor ${entry.name} holds ${values[i]} at index ${i - entry.offset} of ${end(entry) - entry.offset}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** One past the last value of a manifest entry. */
+function end(entry: WeightEntry): number {
+  return entry.offset + entry.shape.reduce((a, b) => a * b, 1);
+}
+
+/** A checkpoint's config.json and weights, checked: structure, manifest, sizes, finite values. */
+function readCheckpoint(dir: string): { pointer: Pointer; values: Float32Array } {
+  const pointer = readPointer(dir);
+  const file = join(resolve(dir), pointer.weights);
+  const damaged = (problem: string): never => {
+    throw new Error(`${file}: ${problem}. The checkpoint is damaged: use another copy, or retrain.`);
+  };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    return damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const needed = pointer.manifest.reduce((most, entry) => Math.max(most, end(entry)), 0);
+  if (bytes.length % 4 !== 0) damaged(`${bytes.length} bytes is not a whole number of float32 values`);
+  if (bytes.length < needed * 4)
+    damaged(`${bytes.length / 4} values where the manifest needs ${needed}: the file is truncated`);
+  if (bytes.length > needed * 4)
+    damaged(`${bytes.length - needed * 4} bytes of trailing data after the last tensor (${needed} values)`);
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const bad = nonFinite(pointer.manifest, values);
+  if (bad) damaged(`${bad} (saved from a diverged model?)`);
+  return { pointer, values };
+}
+
+/** Reads and checks a checkpoint's config.json (and the earlier format's weights.json). */
+function readPointer(dir: string): Pointer {
+  const folder = resolve(dir);
+  const file = join(folder, CONFIG);
+  if (!existsSync(folder)) throw new Error(`${dir} is not a checkpoint: it does not exist.`);
+  if (!statSync(folder).isDirectory()) throw new Error(`${dir} is not a checkpoint: it is a file.`);
+  if (!existsSync(file)) {
+    const why = existsSync(join(folder, PARTIAL))
+      ? " The first save into it was interrupted before it was complete (the next save cleans up)."
+      : " Save one with saveCheckpoint.";
+    throw new Error(`${dir} is not a checkpoint: it has no config.json.${why}`);
+  }
+  const failIn =
+    (name: string) =>
+    (problem: string): never => {
+      throw new Error(`${name}: ${problem}; it is damaged, or not a vae-lab checkpoint's.`);
+    };
+  const fail = failIn(file);
+  const json = readJson(file, fail);
+  if (!isRecord(json)) return fail(`expected a JSON object { format, config, ... }, got ${describe(json)}`);
+  if (json.format !== FORMAT && json.format !== FORMAT_1)
+    fail(`format is ${describe(json.format)}, expected "${FORMAT}" (or the earlier "${FORMAT_1}")`);
+  let config: ModelConfig;
+  try {
+    config = modelConfig(isRecord(json.config) ? json.config : fail(`config is ${describe(json.config)}`));
+  } catch (err) {
+    return fail((err as Error).message.replace(/\.$/, ""));
+  }
+  const info = json.info ?? {};
+  if (!isRecord(info)) return fail(`info is ${describe(info)}, expected an object`);
+  if (json.format === FORMAT_1) {
+    const failInManifest = failIn(join(folder, "weights.json"));
+    const manifest = checkManifest(readJson(join(folder, "weights.json"), failInManifest), failInManifest);
+    return {
+      format: FORMAT_1,
+      version: 0,
+      config,
+      info,
+      weights: "weights.bin",
+      manifest,
+      replaced: [],
+      files: FORMAT_1_FILES,
+    };
+  }
+  const { version, weights, replaced } = json;
+  if (!(Number.isInteger(version) && (version as number) > 0))
+    fail(`version is ${describe(version)}, expected a positive integer`);
+  if (!(typeof weights === "string" && WEIGHTS.test(weights)))
+    fail(`weights is ${describe(weights)}, expected "weights-N.bin"`);
+  const isOurs = (name: unknown) =>
+    typeof name === "string" && (WEIGHTS.test(name) || FORMAT_1_FILES.includes(name));
+  if (!(Array.isArray(replaced) && replaced.every(isOurs)))
+    fail(`replaced is ${describe(replaced)}, expected a list of weights files`);
+  const manifest = checkManifest(json.manifest, fail);
+  const training = json.training === undefined ? undefined : checkTraining(json.training, fail);
+  const adamEntries = manifest.filter((entry) => entry.name.startsWith(ADAM)).map((entry) => entry.name);
+  const moments = training ? adamEntries.length / 2 : 0;
+  const expected = ["m", "v"].flatMap((kind) =>
+    Array.from({ length: moments }, (_, i) => `${ADAM}${kind}/${i}`),
+  );
+  if (`${adamEntries}` !== `${expected}`)
+    fail(`the manifest's optimizer tensors are [${adamEntries}], expected [${expected}]`);
+  return {
+    format: FORMAT,
+    version: version as number,
+    config,
+    info,
+    weights: weights as string,
+    manifest,
+    training,
+    replaced: replaced as string[],
+    files: [weights as string],
+  };
+}
+
+/** Checks the manifest's structure and that its tensors follow one another without gap or overlap. */
+function checkManifest(value: unknown, fail: (problem: string) => never): WeightEntry[] {
+  if (!Array.isArray(value))
+    return fail(`manifest is ${describe(value)}, expected a list of { name, shape, offset }`);
+  const names = new Set<string>();
+  let next = 0;
+  let previous = "the start of the file";
+  for (const [i, entry] of value.entries()) {
+    if (!isRecord(entry) || typeof entry.name !== "string" || entry.name === "")
+      fail(`manifest entry ${i} is ${describe(entry)}, expected { name, shape, offset }`);
+    const { name, shape, offset } = entry as unknown as WeightEntry;
+    if (names.has(name)) fail(`the manifest lists ${name} twice`);
+    names.add(name);
+    if (!(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0)))
+      fail(`${name} has shape ${describe(shape)}, expected a list of non-negative integers`);
+    if (!(Number.isInteger(offset) && offset >= 0))
+      fail(`${name} has offset ${describe(offset)}, expected a non-negative integer`);
+    if (offset < next)
+      fail(`${name} starts at value ${offset}, inside ${previous} (which ends at ${next}): they overlap`);
+    if (offset > next)
+      fail(`${name} starts at value ${offset}, leaving a gap of ${offset - next} values after ${previous}`);
+    next = end(entry as unknown as WeightEntry);
+    previous = name;
+  }
+  return value as WeightEntry[];
+}
+
+/** Checks the training state's fields. */
+function checkTraining(value: unknown, fail: (problem: string) => never): SavedTraining {
+  if (!isRecord(value)) return fail(`training is ${describe(value)}, expected an object`);
+  const adam = value.adam;
+  if (!isRecord(adam)) return fail(`training.adam is ${describe(adam)}, expected an object`);
+  const check = (
+    object: Record<string, unknown>,
+    path: string,
+    key: string,
+    ok: (v: number) => boolean,
+    expected: string,
+  ) => {
+    const v = object[key];
+    if (!(typeof v === "number" && ok(v))) fail(`${path}.${key} is ${describe(v)}, expected ${expected}`);
+  };
+  const count = (v: number) => Number.isInteger(v) && v >= 0;
+  const positive = (v: number) => Number.isInteger(v) && v > 0;
+  check(value, "training", "epoch", count, "a non-negative integer");
+  check(value, "training", "step", count, "a non-negative integer");
+  check(value, "training", "batchSize", positive, "a positive integer");
+  check(value, "training", "trainSize", positive, "a positive integer");
+  check(value, "training", "seed", Number.isFinite, "a finite number");
+  if (value.binarization !== "none" && value.binarization !== "dynamic")
+    fail(`training.binarization is ${describe(value.binarization)}, expected "none" or "dynamic"`);
+  if (!(Array.isArray(value.history) && value.history.every(isRecord)))
+    fail(`training.history is ${describe(value.history)}, expected a list of epoch records`);
+  check(
+    adam,
+    "training.adam",
+    "learningRate",
+    (v) => Number.isFinite(v) && v > 0,
+    "a finite positive number",
+  );
+  for (const key of ["beta1", "beta2"])
+    check(adam, "training.adam", key, (v) => v >= 0 && v < 1, "a number in [0, 1)");
+  check(adam, "training.adam", "epsilon", (v) => Number.isFinite(v) && v > 0, "a finite positive number");
+  check(adam, "training.adam", "iterations", count, "a non-negative integer");
+  for (const key of ["accBeta1", "accBeta2"])
+    check(
+      adam,
+      "training.adam",
+      key,
+      (v) => v >= 0 && v <= 1 && Math.fround(v) === v,
+      "a float32 number in [0, 1]",
+    );
+  return value as unknown as SavedTraining;
+}
+
+function readJson(file: string, fail: (problem: string) => never): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    return fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    return fail(`not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A value as an error message shows it: JSON, or its type when it has no JSON form. */
+function describe(value: unknown): string {
+  return value === undefined ? "missing" : (JSON.stringify(value)?.slice(0, 80) ?? typeof value);
 }

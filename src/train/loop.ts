@@ -1,19 +1,23 @@
 /**
  * The training loop: epochs of a training step ({@link trainStep} unless you pass your own), with
  * per-epoch train and test numbers in a history of plain objects, progress lines, a clear stop on
- * NaN/Inf, and stopping between epochs. Every random draw comes from the run's seed, one stream
- * per purpose and epoch: data order, eps, input noise, binarization.
+ * NaN/Inf, stopping between epochs, and resuming a saved run. Every random draw comes from the
+ * run's seed, one stream per purpose and epoch: data order, eps, input noise, binarization.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Model } from "../model/model";
+import { type Model, namedWeights, trainableVariables } from "../model/model";
 import type { LossOptions, TrainBatch } from "../model/losses";
 import type { BetaSchedule } from "../model/schedules";
+import type { ModelKind } from "../model/config";
 import { type NoiseFn, configuredNoise } from "../model/noise";
 import { type ImageSet, batches, binarize, checkImageSet } from "../data/batches";
 import { type Rng, randomStream } from "../random";
 import { flattenRecord } from "../records";
 import { NonFiniteLossError, type StepFunction, type StepResult, createOptimizer, trainStep } from "./step";
 import { type Metrics, evaluateElbo } from "../eval/loss";
+import { yieldToEventLoop } from "../event-loop";
+import { type ProgressReporter, lineProgress, objectiveText, progressReporter } from "./progress";
+import { type TrainingState, adamState, checkResume, isAdam, restoreAdam } from "./resume";
 
 /** One epoch in the history (plain numbers: `new dfd.DataFrame(historyRows(history))` works). */
 export interface EpochRecord {
@@ -32,10 +36,11 @@ export interface EpochRecord {
 
 /** Options of {@link train}. */
 export interface TrainOptions extends Omit<LossOptions, "beta"> {
+  /** Epochs in all: a resumed run trains epochs `resumeFrom.epoch + 1` to `epochs`. */
   epochs: number;
-  /** Default 128. */
+  /** Default 128; more than the training set's size means one batch per epoch (a line says so). */
   batchSize?: number;
-  /** Adam's learning rate, default 1e-3 (ignored when `optimizer` is given). */
+  /** Adam's learning rate, default 1e-3 (not with `optimizer`, which has its own). */
   learningRate?: number;
   /** Continue with this optimiser (e.g. from a previous `train` call). */
   optimizer?: tf.Optimizer;
@@ -55,21 +60,38 @@ export interface TrainOptions extends Omit<LossOptions, "beta"> {
   logEvery?: number;
   /** Where lines go (default console.log; works in a terminal and in a notebook). */
   log?: (line: string) => void;
-  /** Stop after the current epoch once this signal is aborted. */
+  /**
+   * Shows progress (default: an updating line in a notebook, a bar on a terminal, else a line every
+   * `logEvery` steps; plain lines to `log` when `log` is given or `logEvery` is 0).
+   */
+  progress?: ProgressReporter;
+  /** Stop at the end of the current epoch once this signal is aborted. */
   signal?: AbortSignal;
   /** Stop when this returns true after an epoch. */
   shouldStop?: (record: EpochRecord) => boolean;
-  /** Called after each epoch (e.g. to save a checkpoint). */
-  onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
+  /**
+   * Called after each epoch with where training stands, e.g. to save a checkpoint that can resume:
+   * `(record, state) => saveCheckpoint(model, dir, {}, state)`. `state` is undefined when the
+   * optimizer is not Adam.
+   */
+  onEpochEnd?: (record: EpochRecord, state: TrainingState | undefined) => void | Promise<void>;
+  /**
+   * Continue a saved run (`loadCheckpoint(dir).training`) with the settings it was started with:
+   * the result has the same bits as a run that never stopped. Other settings are refused.
+   */
+  resumeFrom?: TrainingState;
 }
 
 /** What {@link train} returns. */
 export interface TrainResult {
+  /** Every finished epoch (a resumed run's earlier ones first). */
   history: EpochRecord[];
   /** True when stopped early by `signal` or `shouldStop`. */
   stopped: boolean;
   /** The optimiser, to continue training where it left off. */
   optimizer: tf.Optimizer;
+  /** Where training stands, to save beside the model; undefined when the optimizer is not Adam. */
+  state?: TrainingState;
 }
 
 /** Raised when training meets NaN/Inf; `history` holds the finished epochs. */
@@ -92,94 +114,226 @@ interface EpochStreams {
 }
 
 /**
- * Trains `model` on `trainSet` for `epochs` epochs and returns the history. The model keeps
- * what it learnt whether training finishes, is stopped, or fails on a NaN (then the weights are
- * those before the bad step).
+ * Trains `model` on `trainSet` until `epochs` epochs are done and returns the history. The model
+ * keeps what it learnt whether training finishes, is stopped, or fails on a NaN (then the weights
+ * are those before the bad step). Every option is checked before anything is allocated, and a
+ * failure frees what training allocated (the optimizer, unless you passed it).
  */
 export async function train(model: Model, trainSet: ImageSet, options: TrainOptions): Promise<TrainResult> {
-  checkImageSet(trainSet, "training set");
-  if (options.testSet) checkImageSet(options.testSet, "test set");
-  if (!(Number.isInteger(options.epochs) && options.epochs >= 0)) {
-    throw new Error(`epochs must be a non-negative integer, got ${options.epochs}.`);
+  const run = checkOptions(model, trainSet, options);
+  const resume = options.resumeFrom;
+  if (resume) {
+    const { epochs, learningRate } = options;
+    checkResume(resume, { ...run, config: model.config, epochs, learningRate });
   }
-  const batchSize = options.batchSize ?? 128;
-  const log = options.log ?? console.log;
-  const logEvery = options.logEvery ?? 100;
-  const seed = options.seed ?? model.config.seed;
+  // A caller's `log` or logEvery 0 gets plain lines; otherwise an updating line in a notebook, a
+  // bar on a terminal.
+  const progress =
+    options.progress ??
+    (options.log || run.logEvery === 0
+      ? lineProgress({ log: options.log, everySteps: run.logEvery })
+      : progressReporter({ everySteps: run.logEvery }));
+  const log = (line: string) => progress.epoch(line);
+  if (run.batchSize < (options.batchSize ?? 128)) {
+    log(
+      `batchSize ${options.batchSize ?? 128} is more than the ${trainSet.n} training images: one batch per epoch.`,
+    );
+  }
   const step = options.step ?? trainStep;
   const noise = options.noise ?? configuredNoise(model.config);
-  const optimizer = options.optimizer ?? createOptimizer(options.learningRate ?? 1e-3);
-  const betaOf = typeof options.beta === "function" ? options.beta : () => (options.beta as number) ?? 1;
-  const stepsPerEpoch = Math.ceil(trainSet.n / batchSize);
-  const history: EpochRecord[] = [];
-  let globalStep = 0;
+  const betaOf =
+    typeof options.beta === "function" ? options.beta : () => (options.beta as number | undefined) ?? 1;
+  const stepsPerEpoch = Math.ceil(trainSet.n / run.batchSize);
+  const history: EpochRecord[] = resume ? [...resume.history] : [];
+  let globalStep = resume?.step ?? 0;
+  let done = resume?.epoch ?? 0;
+  const optimizer = resume
+    ? await restoreAdam(resume.adam, trainableVariables(model))
+    : (options.optimizer ?? createOptimizer(options.learningRate ?? 1e-3));
+  const { seed, batchSize, trainSize, binarization } = run;
+  const state = async (): Promise<TrainingState | undefined> =>
+    isAdam(optimizer)
+      ? {
+          epoch: done,
+          step: globalStep,
+          seed,
+          batchSize,
+          trainSize,
+          binarization,
+          config: model.config,
+          history: [...history],
+          adam: await adamState(optimizer),
+        }
+      : undefined;
 
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const start = Date.now();
-    const streams: EpochStreams = {
-      order: randomStream(seed, "order", epoch),
-      eps: randomStream(seed, "eps", epoch),
-      noise: randomStream(seed, "noise", epoch),
-      binarization: randomStream(seed, "binarization", epoch),
-    };
-    const sums = { loss: 0, recon: 0, kl: 0 };
-    let seen = 0;
-    let beta = betaOf({ step: globalStep, epoch, stepsPerEpoch });
-    let i = 0;
-    for (const { x: images } of batches(trainSet, batchSize, { rng: streams.order })) {
-      beta = betaOf({ step: globalStep, epoch, stepsPerEpoch });
-      const batch = trainBatch(model, images, streams, options.binarization === "dynamic", noise);
-      let result: StepResult;
-      try {
-        result = step(model, optimizer, batch, {
-          reconLoss: options.reconLoss,
-          klTerm: options.klTerm,
-          beta,
-        });
-      } catch (err) {
-        if (err instanceof NonFiniteLossError)
-          throw nanError(err, epoch, i + 1, stepsPerEpoch, options, history);
-        throw err;
-      } finally {
-        tf.dispose([batch.x, batch.input, batch.eps].filter((t) => t && t !== images) as tf.Tensor[]);
+  try {
+    let stopped = false;
+    for (let epoch = done + 1; epoch <= options.epochs; epoch++) {
+      if (
+        options.signal?.aborted ||
+        (history.length > 0 && options.shouldStop?.(history[history.length - 1]))
+      ) {
+        stopped = true;
+        break;
       }
-      const n = images.shape[0];
-      sums.loss += result.loss * n;
-      sums.recon += result.recon * n;
-      sums.kl += result.kl * n;
-      seen += n;
-      globalStep++;
-      i++;
-      if (logEvery > 0 && i % logEvery === 0) {
-        const ms = (Date.now() - start) / i;
-        log(
-          `epoch ${epoch}/${options.epochs}  step ${i}/${stepsPerEpoch}  ${objectiveText(
-            { loss: sums.loss / seen, recon: sums.recon / seen, kl: sums.kl / seen },
+      const start = Date.now();
+      const streams: EpochStreams = {
+        order: randomStream(run.seed, "order", epoch),
+        eps: randomStream(run.seed, "eps", epoch),
+        noise: randomStream(run.seed, "noise", epoch),
+        binarization: randomStream(run.seed, "binarization", epoch),
+      };
+      const sums = { loss: 0, recon: 0, kl: 0 };
+      let seen = 0;
+      let beta = 0;
+      let i = 0;
+      for (const { x: images } of batches(trainSet, run.batchSize, { rng: streams.order })) {
+        beta = betaOf({ step: globalStep, epoch, stepsPerEpoch });
+        if (!(Number.isFinite(beta) && beta >= 0)) {
+          throw new Error(
+            `train: the beta schedule gave ${beta} at step ${globalStep} (epoch ${epoch}); beta must be a finite number >= 0.`,
+          );
+        }
+        const batch = trainBatch(model, images, streams, run.binarization === "dynamic", noise);
+        let result: StepResult;
+        try {
+          result = step(model, optimizer, batch, {
+            reconLoss: options.reconLoss,
+            klTerm: options.klTerm,
             beta,
-          )}  (${ms.toFixed(0)} ms/step)`,
-        );
-        await nextTick(); // lets notebooks print and Ctrl-C handlers run
+          });
+        } catch (err) {
+          if (err instanceof NonFiniteLossError)
+            throw nanError(
+              `at epoch ${epoch}, step ${i + 1}/${stepsPerEpoch}`,
+              err.message,
+              options,
+              history,
+            );
+          throw err;
+        } finally {
+          tf.dispose([batch.x, batch.input, batch.eps].filter((t) => t && t !== images) as tf.Tensor[]);
+        }
+        const n = images.shape[0];
+        sums.loss += result.loss * n;
+        sums.recon += result.recon * n;
+        sums.kl += result.kl * n;
+        seen += n;
+        globalStep++;
+        i++;
+        const msPerStep = (Date.now() - start) / i;
+        const stepsLeft = (options.epochs - epoch) * stepsPerEpoch + stepsPerEpoch - i;
+        progress.step({
+          epoch,
+          epochs: options.epochs,
+          step: i,
+          stepsPerEpoch,
+          loss: sums.loss / seen,
+          recon: sums.recon / seen,
+          kl: sums.kl / seen,
+          beta,
+          msPerStep,
+          secondsLeft: (stepsLeft * msPerStep) / 1000,
+        });
+        await yieldToEventLoop(); // lets notebooks show progress and Ctrl-C handlers run
       }
+      const seconds = (Date.now() - start) / 1000;
+      const record: EpochRecord = {
+        epoch,
+        train: { loss: sums.loss / seen, recon: sums.recon / seen, kl: sums.kl / seen },
+        beta,
+        steps: i,
+        seconds,
+      };
+      if (options.testSet) record.test = evaluateElbo(model, options.testSet, { seed: run.seed });
+      const diverged = nonFinite(model, record);
+      if (diverged) throw nanError(`after epoch ${epoch} (${i} steps)`, diverged, options, history, DIVERGED);
+      history.push(record);
+      done = epoch;
+      log(formatEpoch(record, options.epochs, model.config.kind));
+      if (options.onEpochEnd) await options.onEpochEnd(record, await state());
+      await yieldToEventLoop();
     }
-    const seconds = (Date.now() - start) / 1000;
-    const record: EpochRecord = {
-      epoch,
-      train: { loss: sums.loss / seen, recon: sums.recon / seen, kl: sums.kl / seen },
-      beta,
-      steps: i,
-      seconds,
-    };
-    if (options.testSet) record.test = evaluateElbo(model, options.testSet, { seed });
-    history.push(record);
-    log(formatEpoch(record, options.epochs));
-    await options.onEpochEnd?.(record);
-    await nextTick();
-    if (options.signal?.aborted || options.shouldStop?.(record)) {
-      if (epoch < options.epochs) log(`stopped after epoch ${epoch}; the model keeps what it has learnt.`);
-      return { history, stopped: epoch < options.epochs, optimizer };
-    }
+    if (stopped) log(`stopped after epoch ${done}; the model keeps what it has learnt.`);
+    return { history, stopped, optimizer, state: await state() };
+  } catch (err) {
+    if (!options.optimizer) optimizer.dispose();
+    throw err;
+  } finally {
+    progress.done();
   }
-  return { history, stopped: false, optimizer };
+}
+
+/** The settings of a run with defaults filled in, checked before anything is allocated. */
+function checkOptions(model: Model, trainSet: ImageSet, options: TrainOptions) {
+  const must = (ok: boolean, problem: string) => {
+    if (!ok) throw new Error(`train: ${problem}`);
+  };
+  checkImageSet(trainSet, "training set");
+  if (options.testSet) checkImageSet(options.testSet, "test set");
+  must(
+    Number.isInteger(options.epochs) && options.epochs >= 0,
+    `epochs must be a non-negative integer, got ${options.epochs}.`,
+  );
+  const batchSize = options.batchSize ?? 128;
+  must(
+    Number.isInteger(batchSize) && batchSize > 0,
+    `batchSize must be a positive integer, got ${batchSize}.`,
+  );
+  const lr = options.learningRate;
+  must(
+    lr === undefined || (Number.isFinite(lr) && lr > 0),
+    `learningRate must be a finite positive number, got ${lr}.`,
+  );
+  must(
+    !(options.optimizer && (lr !== undefined || options.resumeFrom)),
+    "give optimizer alone: it has its own learning rate, and a resumed run restores its own optimizer.",
+  );
+  const beta = options.beta ?? 1;
+  must(
+    typeof beta === "function" || (Number.isFinite(beta) && beta >= 0),
+    `beta must be a finite number >= 0 or a schedule, got ${beta}.`,
+  );
+  const logEvery = options.logEvery ?? 100;
+  must(
+    Number.isInteger(logEvery) && logEvery >= 0,
+    `logEvery must be a non-negative integer, got ${logEvery}.`,
+  );
+  const seed = options.seed ?? model.config.seed;
+  must(Number.isFinite(seed), `seed must be a finite number, got ${seed}.`);
+  const binarization = options.binarization ?? "none";
+  must(
+    binarization === "none" || binarization === "dynamic",
+    `binarization must be "none" or "dynamic", got ${JSON.stringify(binarization)}.`,
+  );
+  return {
+    batchSize: Math.min(batchSize, trainSet.n),
+    seed,
+    trainSize: trainSet.n,
+    binarization,
+    logEvery,
+  };
+}
+
+/**
+ * What is not finite after an epoch, or undefined: the mean training loss (a step of your own may
+ * not check), the test -ELBO, or a weight (the last update can diverge even when every loss
+ * before it was finite).
+ */
+function nonFinite(model: Model, record: EpochRecord): string | undefined {
+  for (const [what, m] of [
+    ["mean training loss", record.train],
+    ["test -ELBO", record.test],
+  ] as const) {
+    if (m && ![m.loss, m.recon, m.kl].every(Number.isFinite))
+      return `the ${what} is not finite (loss ${m.loss}, recon ${m.recon}, kl ${m.kl}).`;
+  }
+  const weights = namedWeights(model);
+  // x * 0 is 0 for a finite x and NaN for NaN or Inf: one number per weight tensor, read at once.
+  const checks = tf.tidy(() => tf.stack(weights.map(({ tensor }) => tf.sum(tf.mul(tensor, 0)))));
+  const bad = Array.from(checks.dataSync()).findIndex((v) => !Number.isFinite(v));
+  checks.dispose();
+  return bad < 0 ? undefined : `weight ${weights[bad].name} is not finite after the epoch's last update.`;
 }
 
 /** The step's inputs from a batch of images: binarized target, corrupted input, eps. */
@@ -211,42 +365,39 @@ export function historyRows(history: EpochRecord[]): Record<string, number>[] {
   );
 }
 
-/** The optimised objective with beta in the sum: `objective 120.31 = recon 100.11 + 4 × kl 5.05`. */
-function objectiveText(m: Metrics, beta: number): string {
-  const weight = beta === 1 ? "" : `${Number(beta.toPrecision(3))} × `;
-  return `objective ${m.loss.toFixed(2)} = recon ${m.recon.toFixed(2)} + ${weight}kl ${m.kl.toFixed(2)}`;
-}
-
 /**
  * One line per epoch: the objective that was optimised on the training batches (beta in the sum)
- * and the true negative ELBO on the test set, each labelled, and the time.
+ * and, labelled, the true negative ELBO on the test set (for an AE/DAE, its -log p(x|z) alone),
+ * and the time.
  */
-export function formatEpoch(record: EpochRecord, epochs?: number): string {
+export function formatEpoch(record: EpochRecord, epochs?: number, kind: ModelKind = "vae"): string {
   const t = record.test;
-  const test = t
-    ? ` | test -ELBO ${t.loss.toFixed(2)} = recon ${t.recon.toFixed(2)} + kl ${t.kl.toFixed(2)}`
-    : "";
+  const trueLoss =
+    kind === "vae"
+      ? `-ELBO ${t?.loss.toFixed(2)} = recon ${t?.recon.toFixed(2)} + kl ${t?.kl.toFixed(2)}`
+      : `-log p(x|z) ${t?.recon.toFixed(2)}`;
+  const test = t ? ` | test ${trueLoss}` : "";
   const of = epochs ? `/${epochs}` : "";
-  return `epoch ${record.epoch}${of}  train ${objectiveText(record.train, record.beta)}${test}  ${record.seconds.toFixed(1)} s`;
+  return `epoch ${record.epoch}${of}  train ${objectiveText(record.train, record.beta, kind)}${test}  ${record.seconds.toFixed(1)} s`;
 }
 
+/** What the model holds when the weights or the test loss turned non-finite only after an epoch's last update. */
+const DIVERGED =
+  "The model's weights are those after the epoch's last update: go back to a checkpoint saved after an earlier epoch.";
+
 function nanError(
-  err: NonFiniteLossError,
-  epoch: number,
-  step: number,
-  steps: number,
+  where: string,
+  problem: string,
   options: TrainOptions,
   history: EpochRecord[],
+  kept = "The model keeps the weights from before this step.",
 ): TrainingError {
-  const lr = options.optimizer ? "" : ` (now ${options.learningRate ?? 1e-3})`;
+  const lr = options.optimizer
+    ? ""
+    : ` (now ${options.resumeFrom?.adam.learningRate ?? options.learningRate ?? 1e-3})`;
   return new TrainingError(
-    `Training stopped at epoch ${epoch}, step ${step}/${steps}: ${err.message} ` +
-      `The model keeps the weights from before this step. Try a lower learning rate${lr}, check that inputs are in [0, 1] without NaN, ` +
+    `Training stopped ${where}: ${problem} ${kept} Try a lower learning rate${lr}, check that inputs are in [0, 1] without NaN, ` +
       `or, for a Gaussian likelihood with learnSigma, a larger or fixed sigma.`,
     history,
   );
-}
-
-function nextTick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

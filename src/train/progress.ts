@@ -36,16 +36,25 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 }
 
-/** The loss and its parts, with beta when it is not 1: "loss 112.34 (recon 90.12 + kl 22.22)". */
-function lossText(p: StepProgress): string {
-  const kl = p.beta === 1 ? `kl ${p.kl.toFixed(2)}` : `${p.beta.toPrecision(3)} x kl ${p.kl.toFixed(2)}`;
-  return `loss ${p.loss.toFixed(2)} (recon ${p.recon.toFixed(2)} + ${kl})`;
+/**
+ * The optimised objective with beta in its sum: "objective 120.31 = recon 100.11 + 4 × kl 5.05"
+ * ("objective 98.20 = recon 98.20" for an autoencoder, which has no KL term).
+ */
+export function objectiveText(
+  m: { loss: number; recon: number; kl: number },
+  beta: number,
+  kind = "vae",
+): string {
+  const head = `objective ${m.loss.toFixed(2)} = recon ${m.recon.toFixed(2)}`;
+  if (kind !== "vae") return head;
+  const weight = beta === 1 ? "" : `${Number(beta.toPrecision(3))} × `;
+  return `${head} + ${weight}kl ${m.kl.toFixed(2)}`;
 }
 
 /** One line saying where training stands, time per step and time left. */
 export function progressLine(p: StepProgress): string {
   return (
-    `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.stepsPerEpoch}  ${lossText(p)}  ` +
+    `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.stepsPerEpoch}  ${objectiveText(p, p.beta)}  ` +
     `${p.msPerStep.toFixed(0)} ms/step  ${formatDuration(p.secondsLeft)} left`
   );
 }
@@ -55,7 +64,7 @@ export function progressBar(p: StepProgress, width = 20): string {
   const filled = Math.round((width * Math.min(p.step, p.stepsPerEpoch)) / p.stepsPerEpoch);
   return (
     `epoch ${p.epoch}/${p.epochs} [${"#".repeat(filled)}${".".repeat(width - filled)}] ` +
-    `${p.step}/${p.stepsPerEpoch}  ${lossText(p)}  ${p.msPerStep.toFixed(0)} ms/step  ` +
+    `${p.step}/${p.stepsPerEpoch}  ${objectiveText(p, p.beta)}  ${p.msPerStep.toFixed(0)} ms/step  ` +
     `${formatDuration(p.secondsLeft)} left`
   );
 }
