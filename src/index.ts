@@ -85,6 +85,14 @@ export {
 export { type ReconstructionErrors, denoisingPsnr, reconstructionErrors } from "./eval/reconstruction";
 export { type Codes, type ProbeOptions, encodeSet, knnAccuracy, linearProbeAccuracy } from "./eval/probe";
 export { rocAuc } from "./eval/roc";
+/** Fréchet distance between Gaussians fitted to features (the FID formula), with its linear algebra. */
+export {
+  type GaussianFit,
+  fitGaussian,
+  frechetDistance,
+  sqrtSymmetric,
+  symmetricEigen,
+} from "./eval/frechet";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
@@ -102,6 +110,7 @@ export { type Purpose, Rng, randomStream } from "./random";
 
 // Figures: charts, image grids, tables; showing them in a notebook and exporting them.
 export {
+  type ErrorBars,
   type Figure,
   barChart,
   ecdfChart,

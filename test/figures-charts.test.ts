@@ -37,6 +37,32 @@ test("lineChart defaults x to 1..n", () => {
   assert.deepEqual(lineChart({ a: Float32Array.of(3, 4, 5) }).data[0].x, [1, 2, 3]);
 });
 
+test("lineChart and barChart draw error bars for the series given, and refuse mismatched ones", () => {
+  const line = lineChart(
+    { a: [1, 2, 3], b: [3, 2, 1] },
+    { x: [0.1, 0.2, 0.3], errorY: { a: [0.5, 0.25, 0] } },
+  );
+  assert.deepEqual(line.data[0].error_y, {
+    type: "data",
+    array: [0.5, 0.25, 0],
+    visible: true,
+    thickness: 1.5,
+    width: 4,
+  });
+  assert.equal(line.data[1].error_y, undefined);
+  const bars = barChart(
+    ["bce", "psnr"],
+    { vae: [90, 14], dae: [80, 15] },
+    { errorY: { vae: [1, 0.2], dae: [2, 0.1] } },
+  );
+  assert.deepEqual((bars.data[1].error_y as { array: number[] }).array, [2, 0.1]);
+  assert.throws(
+    () => lineChart({ a: [1, 2] }, { errorY: { a: [1] } }),
+    /error bars of "a" have 1 values for 2 points/,
+  );
+  assert.throws(() => barChart(["x"], { a: [1] }, { errorY: { b: [1] } }), /error bars for unknown series b/);
+});
+
 test("ellipsePath is a closed outline at the given half-axes", () => {
   const e = ellipsePath(1, -2, 3, 0.5, 8);
   assert.equal(e.x.length, 9);

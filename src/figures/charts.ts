@@ -62,13 +62,40 @@ function rows2d(x: number[][] | tf.Tensor2D, name: string): number[][] {
   return out;
 }
 
-/** Lines of several named series against a shared x (default 1, 2, ...). */
+/** Error bars: for some of the named series, the half-length of the bar at each point (e.g. a standard deviation). */
+export type ErrorBars = Record<string, ArrayLike<number>>;
+
+/** plotly's `error_y` of one series (symmetric bars of the given half-lengths), checked against its length. */
+function errorY(
+  errors: ErrorBars | undefined,
+  name: string,
+  length: number,
+  chart: string,
+): Record<string, unknown> {
+  const e = errors?.[name];
+  if (!e) return {};
+  if (e.length !== length)
+    throw new Error(`${chart}: error bars of "${name}" have ${e.length} values for ${length} points.`);
+  return { error_y: { type: "data", array: Array.from(e), visible: true, thickness: 1.5, width: 4 } };
+}
+
+/** Error bars named after no series are a typo: say so instead of dropping them. */
+function checkErrorNames(errors: ErrorBars | undefined, names: string[], chart: string): void {
+  const unknown = Object.keys(errors ?? {}).filter((k) => !names.includes(k));
+  if (unknown.length)
+    throw new Error(
+      `${chart}: error bars for unknown series ${unknown.join(", ")} (series: ${names.join(", ")}).`,
+    );
+}
+
+/** Lines of several named series against a shared x (default 1, 2, ...); `errorY` adds error bars to some. */
 export function lineChart(
   series: Record<string, ArrayLike<number>>,
-  opts: ChartOptions & { x?: ArrayLike<number> } = {},
+  opts: ChartOptions & { x?: ArrayLike<number>; errorY?: ErrorBars } = {},
 ): Figure {
   const names = Object.keys(series);
   if (names.length === 0) throw new Error("lineChart: give at least one series.");
+  checkErrorNames(opts.errorY, names, "lineChart");
   const data = names.map((name) => {
     const y = Array.from(series[name]);
     return {
@@ -77,6 +104,7 @@ export function lineChart(
       name,
       x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1),
       y,
+      ...errorY(opts.errorY, name, y.length, "lineChart"),
     };
   });
   return { data, layout: layout(opts, { hovermode: "x unified" }) };
@@ -299,18 +327,20 @@ function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
   return !ArrayBuffer.isView(x) && !Array.isArray(x);
 }
 
-/** Grouped bars: one group per category, one bar per named series (e.g. models compared by metric). */
+/** Grouped bars: one group per category, one bar per named series (e.g. models compared by metric); `errorY` adds error bars. */
 export function barChart(
   categories: string[],
   series: Record<string, ArrayLike<number>>,
-  opts: ChartOptions = {},
+  opts: ChartOptions & { errorY?: ErrorBars } = {},
 ): Figure {
+  checkErrorNames(opts.errorY, Object.keys(series), "barChart");
   const data = Object.entries(series).map(([name, values]) => {
     if (values.length !== categories.length)
       throw new Error(
         `barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`,
       );
-    return { type: "bar", name, x: categories, y: Array.from(values) };
+    const bars = errorY(opts.errorY, name, values.length, "barChart");
+    return { type: "bar", name, x: categories, y: Array.from(values), ...bars };
   });
   if (data.length === 0) throw new Error("barChart: give at least one series.");
   return { data, layout: layout(opts, { barmode: "group" }) };
