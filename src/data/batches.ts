@@ -30,20 +30,34 @@ export function toImageSet(dataset: Dataset, limit = dataset.n): ImageSet {
   const size = dataset.rows * dataset.cols;
   const pixels = new Float32Array(n * size);
   for (let i = 0; i < pixels.length; i++) pixels[i] = dataset.images[i] / 255;
-  return { pixels, labels: dataset.labels.slice(0, n), n, rows: dataset.rows, cols: dataset.cols, channels: 1 };
+  return {
+    pixels,
+    labels: dataset.labels.slice(0, n),
+    n,
+    rows: dataset.rows,
+    cols: dataset.cols,
+    channels: 1,
+  };
 }
 
 /** Checks that a set has data of the size its shape says, in [0, 1], and no NaN. */
 export function checkImageSet(set: ImageSet, what = "image set"): void {
-  if (!(set.n > 0)) throw new Error(`The ${what} is empty (n = ${set.n}): load some images first (check the dataset name and limit).`);
+  if (!(set.n > 0))
+    throw new Error(
+      `The ${what} is empty (n = ${set.n}): load some images first (check the dataset name and limit).`,
+    );
   const expected = set.n * imageSize(set);
   if (set.pixels.length !== expected) {
-    throw new Error(`The ${what} holds ${set.pixels.length} pixels but n * rows * cols * channels = ${expected}: fix n or the image shape.`);
+    throw new Error(
+      `The ${what} holds ${set.pixels.length} pixels but n * rows * cols * channels = ${expected}: fix n or the image shape.`,
+    );
   }
   for (let i = 0; i < set.pixels.length; i++) {
     const v = set.pixels[i];
     if (!(v >= 0 && v <= 1)) {
-      throw new Error(`The ${what} has pixel ${i} = ${v}; pixels must be numbers in [0, 1] (divide 0-255 values by 255, remove NaN).`);
+      throw new Error(
+        `The ${what} has pixel ${i} = ${v}; pixels must be numbers in [0, 1] (divide 0-255 values by 255, remove NaN).`,
+      );
     }
   }
   if (set.labels && set.labels.length !== set.n) {
@@ -77,7 +91,10 @@ export function binarizeStatic(set: ImageSet, seed: number): ImageSet {
 
 /** Dynamic binarization of a batch: each pixel is 1 with probability equal to its value. */
 export function binarize(x: tf.Tensor2D, rng: Rng): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), x), "float32") as tf.Tensor2D);
+  return tf.tidy(
+    () =>
+      tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), x), "float32") as tf.Tensor2D,
+  );
 }
 
 /** One batch: the images as a `[size, imageSize]` tensor and which examples they are. */
@@ -101,10 +118,13 @@ export interface BatchOptions {
  * ends): `tf.clone` a batch to keep it.
  */
 export function* batches(set: ImageSet, batchSize: number, options: BatchOptions = {}): Generator<Batch> {
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize must be a positive integer, got ${batchSize}.`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}.`);
   if (!(set.n > 0)) throw new Error("Cannot make batches of an empty image set: load some images first.");
   const size = imageSize(set);
-  const order = options.rng ? permutation(set.n, options.rng) : Int32Array.from({ length: set.n }, (_, i) => i);
+  const order = options.rng
+    ? permutation(set.n, options.rng)
+    : Int32Array.from({ length: set.n }, (_, i) => i);
   const buffer = new Float32Array(Math.min(batchSize, set.n) * size); // a batch is never larger than the set
   let x: tf.Tensor2D | undefined;
   try {
@@ -112,11 +132,13 @@ export function* batches(set: ImageSet, batchSize: number, options: BatchOptions
       const count = Math.min(batchSize, set.n - start);
       if (count < batchSize && options.dropLast) break;
       const indices = order.subarray(start, start + count);
-      for (let r = 0; r < count; r++) buffer.set(set.pixels.subarray(indices[r] * size, (indices[r] + 1) * size), r * size);
+      for (let r = 0; r < count; r++)
+        buffer.set(set.pixels.subarray(indices[r] * size, (indices[r] + 1) * size), r * size);
       x?.dispose();
       // wasm and tensorflow copy the values into their own memory; the cpu backend keeps a
       // reference to the array instead, so it gets its own copy (the buffer is refilled next batch).
-      const values = tf.getBackend() === "cpu" ? buffer.slice(0, count * size) : buffer.subarray(0, count * size);
+      const values =
+        tf.getBackend() === "cpu" ? buffer.slice(0, count * size) : buffer.subarray(0, count * size);
       x = tf.tensor2d(values, [count, size]);
       yield { x, indices };
     }

