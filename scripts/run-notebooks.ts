@@ -13,7 +13,7 @@
  * Prints one line per notebook and a closing "notebooks: N passed, N failed" line.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { jupyterEnv, jupyterPython, KERNEL_NAME } from "./jupyter";
@@ -37,7 +37,12 @@ interface Output {
 }
 
 interface Notebook {
-  cells: { cell_type: string; outputs?: Output[] }[];
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    execution_count?: number | null;
+    outputs?: Output[];
+  }[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -91,6 +96,20 @@ function run(
 const text = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : (t ?? ""));
 const firstLines = (s: string, n = 6) => s.trim().split("\n").slice(0, n).join("\n");
 
+/**
+ * Gives each executed code cell its execution count. tslab returns the count in its reply to each
+ * request but never publishes `execute_input`, the message nbconvert reads it from, so every cell
+ * would show "In [ ]". nbconvert sends the non-empty code cells in order, one request each, so the
+ * n-th of them is the kernel's n-th execution.
+ */
+function numberCells(nb: Notebook): void {
+  let count = 0;
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code" || text(cell.source).trim() === "") continue;
+    cell.execution_count = ++count;
+  }
+}
+
 /** The problems an executed notebook shows: errors and stderr output, by cell. */
 function problemsIn(nb: Notebook): string[] {
   const problems: string[] = [];
@@ -136,9 +155,14 @@ async function execute(path: string, options: Options, python: string): Promise<
       return [
         `nbconvert exited with ${result.code}:\n${result.stderr.trim().split("\n").slice(-8).join("\n")}`,
       ];
-    const problems = problemsIn(JSON.parse(readFileSync(executed, "utf8")) as Notebook);
+    const nb = JSON.parse(readFileSync(executed, "utf8")) as Notebook;
+    const problems = problemsIn(nb);
     if (existsSync(guardLog)) problems.push(firstLines(readFileSync(guardLog, "utf8"), 20));
-    if (problems.length === 0 && options.write) copyFileSync(executed, path);
+    if (problems.length === 0 && options.write) {
+      numberCells(nb);
+      // nbconvert's own layout (one-space indent, a final newline), so diffs stay small.
+      writeFileSync(path, JSON.stringify(nb, null, 1) + "\n");
+    }
     return problems;
   } finally {
     rmSync(outDir, { recursive: true, force: true });

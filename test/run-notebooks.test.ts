@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tslabNotebook } from "./notebook-fixtures";
@@ -54,5 +54,27 @@ test(
     assert.match(report("04_stderr"), /^FAIL[^]*wrote to stderr:\n {8}a warning on stderr/);
     assert.match(report("05_unawaited"), /^FAIL[^]*unhandled promise rejection: Error: nobody awaited this/);
     assert.match(output, /^notebooks: 1 passed, 4 failed$/m);
+  },
+);
+
+test(
+  "with --write, the runner writes the outputs back with each cell's execution count",
+  { timeout: 300_000 },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-write-"));
+    const path = join(dir, "01_counts.ipynb");
+    writeFileSync(path, tslabNotebook("console.log('first');", "", "const x: number = 40;\nx + 2"));
+    execFileSync(
+      process.execPath,
+      ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
+      { encoding: "utf8" },
+    );
+    const cells = JSON.parse(readFileSync(path, "utf8")).cells;
+    assert.deepEqual(
+      cells.map((c: { execution_count: number | null }) => c.execution_count),
+      [1, null, 2],
+    );
+    assert.equal(cells[0].outputs[0].text.join(""), "first\n");
+    assert.equal(cells[2].outputs[0].text.join(""), "42\n"); // tslab prints the last value
   },
 );
