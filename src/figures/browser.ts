@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import type { Figure } from "./charts";
 import { plotlyPath } from "./plotly";
+import { recompressPng } from "./png";
 
 /** Environment variable naming a Chromium or Chrome executable. */
 export const CHROMIUM_ENV = "VAE_LAB_CHROMIUM";
@@ -112,7 +113,7 @@ export function renderFigure(
       const comma = url.indexOf(",");
       const head = url.slice(0, comma);
       const body = url.slice(comma + 1);
-      if (format === "png") return new Uint8Array(Buffer.from(body, "base64"));
+      if (format === "png") return recompressPng(new Uint8Array(Buffer.from(body, "base64")));
       return head.endsWith(";base64")
         ? Buffer.from(body, "base64").toString("utf8")
         : decodeURIComponent(body);
