@@ -1,5 +1,5 @@
 /** Small synthetic data for the library's tests (no dataset files needed, fast on any backend). */
-import type { ImageSet } from "../src";
+import type { ImageSet, ModelConfig } from "../src";
 import { Rng } from "../src";
 
 /**
@@ -21,3 +21,6 @@ export function syntheticImages(n: number, seed = 0, rows = 4, cols = 4): ImageS
   }
   return { pixels, labels, n, rows, cols, channels: 1 };
 }
+
+/** A model small enough for {@link syntheticImages}' default 4 x 4 images: trains in milliseconds. */
+export const SMALL: Partial<ModelConfig> = { inputShape: [4, 4, 1], latentDim: 2, hidden: [8], seed: 7 };

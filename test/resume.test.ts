@@ -21,9 +21,8 @@ import {
   trainableVariables,
 } from "../src";
 import { adamState, restoreAdam } from "../src/train/resume";
-import { syntheticImages } from "./library-fixtures";
+import { SMALL, syntheticImages } from "./library-fixtures";
 
-const SMALL: Partial<ModelConfig> = { inputShape: [4, 4, 1], latentDim: 2, hidden: [8], seed: 7 };
 const quiet = () => {};
 
 /** Every weight of the model, bit for bit. */

@@ -4,7 +4,6 @@ import * as tf from "@tensorflow/tfjs";
 import {
   batches,
   type Model,
-  type ModelConfig,
   type StepFunction,
   type TrainOptions,
   TrainingError,
@@ -24,9 +23,8 @@ import {
   train,
   trainStep,
 } from "../src";
-import { syntheticImages } from "./library-fixtures";
+import { SMALL, syntheticImages } from "./library-fixtures";
 
-const SMALL: Partial<ModelConfig> = { inputShape: [4, 4, 1], latentDim: 2, hidden: [8], seed: 7 };
 const quiet = () => {};
 
 function weightsOf(model: Model): number[][] {
