@@ -93,6 +93,21 @@ export {
   sqrtSymmetric,
   symmetricEigen,
 } from "./eval/frechet";
+/**
+ * The course's classifier (MNIST, Fashion-MNIST), trained once per settings and cached beside the
+ * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and
+ * precision/recall.
+ */
+export {
+  CLASSIFIER_SETTINGS,
+  type Classification,
+  type Classifier,
+  type ClassifierSettings,
+  type Features,
+  type Images,
+  type LoadClassifierOptions,
+  loadClassifier,
+} from "./eval/classifier";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
