@@ -108,6 +108,13 @@ export {
   type LoadClassifierOptions,
   loadClassifier,
 } from "./eval/classifier";
+/** Improved precision and recall (Kynkäänniemi et al., NeurIPS 2019): quality and coverage, apart. */
+export {
+  type PrecisionRecall,
+  type PrecisionRecallOptions,
+  knnRadii,
+  precisionRecall,
+} from "./eval/precision-recall";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
