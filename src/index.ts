@@ -115,6 +115,8 @@ export {
   knnRadii,
   precisionRecall,
 } from "./eval/precision-recall";
+/** A Gaussian mixture fitted by EM: a density for codes fitted after training, to sample from. */
+export { type GaussianMixture, type MixtureOptions, fitMixture } from "./eval/mixture";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
