@@ -117,6 +117,15 @@ export {
 } from "./eval/precision-recall";
 /** A Gaussian mixture fitted by EM: a density for codes fitted after training, to sample from. */
 export { type GaussianMixture, type MixtureOptions, fitMixture } from "./eval/mixture";
+/** Generated images against real ones in the classifier's features: Fréchet, precision, recall, label shares. */
+export {
+  type GenerationOptions,
+  type GenerationScores,
+  type RealReference,
+  generationScores,
+  labelScores,
+  realReference,
+} from "./eval/generation";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
