@@ -141,8 +141,9 @@ export async function loadClassifier(
   const settings = classifierSettings(options.settings);
   const trainSet = options.trainSet ?? toImageSet(await loadDataset(dataset, "train"));
   const testSet = options.testSet ?? toImageSet(await loadDataset(dataset, "test"));
-  checkLabelled(trainSet, "classifier's training set");
-  checkLabelled(testSet, "classifier's test set");
+  const classes = CLASS_NAMES[dataset].length;
+  checkLabelled(trainSet, "classifier's training set", classes);
+  checkLabelled(testSet, "classifier's test set", classes);
   const key: ClassifierKey = { dataset, settings, data: fingerprint(trainSet) };
   const entry = readClassifier(dir, key) ?? (await trainAndSave(dir, key, trainSet, options));
   const classifier = makeClassifier(entry, key, testSet);
@@ -177,9 +178,12 @@ export function classifierSettings(changes: Partial<ClassifierSettings> = {}): C
   return s;
 }
 
-function checkLabelled(set: ImageSet, what: string): void {
+function checkLabelled(set: ImageSet, what: string, classes: number): void {
   checkImageSet(set, what);
   if (!set.labels) throw new Error(`The ${what} has no labels: the classifier needs labelled images.`);
+  const bad = set.labels.findIndex((label) => label >= classes);
+  if (bad >= 0)
+    throw new Error(`The ${what} has label ${set.labels[bad]} at ${bad}; its classes are 0..${classes - 1}.`);
 }
 
 /** Trains a classifier for `key`, saves it into `dir`, and returns the saved entry. */
