@@ -146,4 +146,7 @@ test("bad settings, unlabelled images and a weak classifier are refused with cle
     /test accuracy 0\.5 < 0\.9 \(trained on 400 images\)/,
   );
   await assert.rejects(loadClassifier("digits" as never, { dir }), /Unknown dataset "digits"/);
+  const before = tf.memory().numTensors;
+  await assert.rejects(load(dir, { testSet: syntheticImages(10, 1, 5, 5) }), /16 pixels, got 25 per image/);
+  assert.equal(tf.memory().numTensors, before, "a failed load frees the weights it read");
 });
