@@ -199,8 +199,9 @@ function hasTickSettings(axis: Obj): boolean {
 function wrapCategories(axis: Obj, data: Trace[], id: string, plotWidth: number, font: number): void {
   if (axis.ticktext !== undefined || axis.tickangle !== undefined) return;
   const onAxis = data.filter((t) => ((t.xaxis as string | undefined) ?? "x") === id);
-  const labels = [...new Set(onAxis.flatMap((t) => Array.from((t.x as unknown[]) ?? [])))];
-  if (labels.length === 0 || !labels.every((v): v is string => typeof v === "string")) return;
+  const isText = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === "string");
+  if (onAxis.length === 0 || !onAxis.every((t) => isText(t.x))) return;
+  const labels = [...new Set(onAxis.flatMap((t) => t.x as string[]))];
   const size = num(obj(axis.tickfont)?.size, font);
   const slot = plotWidth / labels.length - 8;
   if (labels.every((l) => textWidth(l, size) <= slot)) return;
