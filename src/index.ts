@@ -152,7 +152,9 @@ export {
   latentScatter,
   lineChart,
   lossChart,
+  type RightAxis,
 } from "./figures/charts";
+export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
 export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { inverseNormalCdf } from "./figures/normal";
