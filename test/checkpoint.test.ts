@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import {
   type Model,
   type ModelConfig,
+  Rng,
   createModel,
   disposeModel,
   loadCheckpoint,
@@ -30,6 +31,8 @@ import { versionModel } from "./save-child";
 
 const ROOT = resolve(__dirname, "..");
 const SMALL: Partial<ModelConfig> = { inputShape: [4, 4, 1], latentDim: 3, hidden: [8], seed: 1 };
+/** Seeds the moments at which the saving process is killed. */
+const KILL_SEED = 27;
 const STEPS: SaveStep[] = ["cleaned", "partial written", "weights written", "switched", "replaced deleted"];
 
 function outputs(model: Model): number[] {
@@ -184,6 +187,8 @@ test("a save killed with SIGKILL after any step, even the first save into a new 
 test("a process saving over and over, killed with SIGKILL at random moments, always leaves the last complete version", async () => {
   await selectBackend({ backend: "cpu" });
   const dir = newPath();
+  // Seeded delays: a failure names its round, and the same moments can be replayed.
+  const delays = new Rng(KILL_SEED);
   for (let round = 0; round < 4; round++) {
     const saver = spawn(
       process.execPath,
@@ -200,12 +205,16 @@ test("a process saving over and over, killed with SIGKILL at random moments, alw
       }, 5);
       saver.once("exit", () => (clearInterval(check), failed(new Error(`the saver exited: ${printed}`))));
     });
-    await new Promise((wait) => setTimeout(wait, 20 + Math.random() * 200));
+    const delay = 20 + delays.int(200);
+    await new Promise((wait) => setTimeout(wait, delay));
     saver.kill("SIGKILL");
     await new Promise((exit) => saver.once("exit", exit));
     const completed = printed.trim().split("\n").map(Number);
     const version = loadedVersion(dir);
-    assert.ok(version >= completed[completed.length - 1], `version ${version} after ${completed}`);
+    assert.ok(
+      version >= completed[completed.length - 1],
+      `round ${round} (killed ${delay} ms after two saves, seed ${KILL_SEED}): version ${version} after ${completed}`,
+    );
   }
 });
 
