@@ -57,15 +57,11 @@ export {
   createOptimizer,
   trainStep,
 } from "./train/step";
-export {
-  type EpochRecord,
-  type TrainOptions,
-  type TrainResult,
-  TrainingError,
-  formatEpoch,
-  historyRows,
-  train,
-} from "./train/loop";
+export { type TrainResult, train } from "./train/loop";
+export type { TrainOptions } from "./train/options";
+export { TRAINING_DEFAULTS } from "./train/defaults";
+export { type EpochRecord, formatEpoch, historyRows, testLossText } from "./train/history";
+export { TrainingError } from "./train/divergence";
 export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
 export type { AdamState, Moment, TrainingState } from "./train/resume";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";

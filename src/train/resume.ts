@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, configDifference } from "../model/config";
-import type { EpochRecord } from "./loop";
+import type { EpochRecord } from "./history";
 
 /** Adam's state: its settings, step count, bias-correction powers and moments. */
 export interface AdamState {
