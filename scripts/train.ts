@@ -209,6 +209,8 @@ async function trainModel(
         : "Nothing was saved.";
       throw new Error(`${err.message}\n${kept}`);
     }
+    if (folder.lastSaved && err instanceof Error)
+      err.message += `\nTo go on from the last checkpoint, ${folder.lastSaved}: npm run train -- --resume ${run.out}`;
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tslabNotebook } from "./notebook-fixtures";
@@ -76,5 +76,35 @@ test(
     );
     assert.equal(cells[0].outputs[0].text.join(""), "first\n");
     assert.equal(cells[2].outputs[0].text.join(""), "42\n"); // tslab prints the last value
+  },
+);
+
+test(
+  "in quick mode the runner sends a notebook's exports to a folder of its own, never the reader's figures/, recording the notebook",
+  { timeout: 300_000 },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-export-"));
+    const path = join(dir, "01_export.ipynb");
+    const dist = resolve(__dirname, "..", "dist");
+    writeFileSync(
+      path,
+      tslabNotebook(
+        `import * as vl from ${JSON.stringify(dist)};\nimport * as fs from "fs";\n` +
+          `const file = vl.exportTable([{ k: 1 }], "runner-export-check");\n` +
+          `console.log(file);\nconsole.log(fs.readFileSync(file.replace(/csv$/, "meta.json"), "utf8"));`,
+      ),
+    );
+    execFileSync(
+      process.execPath,
+      ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
+      { encoding: "utf8", env: { ...process.env, VAE_LAB_FIGURES_DIR: undefined } },
+    );
+    const printed = JSON.parse(readFileSync(path, "utf8")).cells[0].outputs[0].text.join("");
+    const [file, ...meta] = printed.split("\n");
+    const figures = resolve(__dirname, "..", "figures");
+    assert.ok(!file.startsWith(figures), `${file} is not in ${figures}`);
+    assert.equal(existsSync(file), false, "the run's folder is gone with it");
+    const origin = JSON.parse(meta.join("\n"))["runner-export-check.csv"];
+    assert.deepEqual([origin.notebook, origin.mode], ["01_export.ipynb", "quick"]);
   },
 );
