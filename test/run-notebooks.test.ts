@@ -57,19 +57,24 @@ test(
   },
 );
 
+/** Runs a notebook of these cells in quick mode with --write (as a reader's shell would) and returns its cells. */
+function runWithWrite(name: string, ...sources: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-write-"));
+  const path = join(dir, `${name}.ipynb`);
+  writeFileSync(path, tslabNotebook(...sources));
+  execFileSync(
+    process.execPath,
+    ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
+    { encoding: "utf8", env: { ...process.env, VAE_LAB_FIGURES_DIR: undefined } },
+  );
+  return JSON.parse(readFileSync(path, "utf8")).cells;
+}
+
 test(
   "with --write, the runner writes the outputs back with each cell's execution count",
   { timeout: 300_000 },
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-write-"));
-    const path = join(dir, "01_counts.ipynb");
-    writeFileSync(path, tslabNotebook("console.log('first');", "", "const x: number = 40;\nx + 2"));
-    execFileSync(
-      process.execPath,
-      ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
-      { encoding: "utf8" },
-    );
-    const cells = JSON.parse(readFileSync(path, "utf8")).cells;
+    const cells = runWithWrite("01_counts", "console.log('first');", "", "const x: number = 40;\nx + 2");
     assert.deepEqual(
       cells.map((c: { execution_count: number | null }) => c.execution_count),
       [1, null, 2],
@@ -83,23 +88,14 @@ test(
   "in quick mode the runner sends a notebook's exports to a folder of its own, never the reader's figures/, recording the notebook",
   { timeout: 300_000 },
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-export-"));
-    const path = join(dir, "01_export.ipynb");
     const dist = resolve(__dirname, "..", "dist");
-    writeFileSync(
-      path,
-      tslabNotebook(
-        `import * as vl from ${JSON.stringify(dist)};\nimport * as fs from "fs";\n` +
-          `const file = vl.exportTable([{ k: 1 }], "runner-export-check");\n` +
-          `console.log(file);\nconsole.log(fs.readFileSync(file.replace(/csv$/, "meta.json"), "utf8"));`,
-      ),
+    const cells = runWithWrite(
+      "01_export",
+      `import * as vl from ${JSON.stringify(dist)};\nimport * as fs from "fs";\n` +
+        `const file = vl.exportTable([{ k: 1 }], "runner-export-check");\n` +
+        `console.log(file);\nconsole.log(fs.readFileSync(file.replace(/csv$/, "meta.json"), "utf8"));`,
     );
-    execFileSync(
-      process.execPath,
-      ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
-      { encoding: "utf8", env: { ...process.env, VAE_LAB_FIGURES_DIR: undefined } },
-    );
-    const printed = JSON.parse(readFileSync(path, "utf8")).cells[0].outputs[0].text.join("");
+    const printed: string = cells[0].outputs[0].text.join("");
     const [file, ...meta] = printed.split("\n");
     const figures = resolve(__dirname, "..", "figures");
     assert.ok(!file.startsWith(figures), `${file} is not in ${figures}`);
