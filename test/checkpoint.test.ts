@@ -664,3 +664,12 @@ test("a full disk during a save names the file, says the checkpoint there is kep
   assert.equal(loadedVersion(dir), 1);
   [v1, v2].forEach(disposeModel);
 });
+
+test("many saves add one exit listener to the process, not one per save (no warning on stderr)", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  for (let i = 0; i < 12; i++) saveCheckpoint(model, newPath());
+  const listeners = process.listeners("exit").filter((l) => l.name === "releaseAll");
+  assert.equal(listeners.length, 1);
+  disposeModel(model);
+});

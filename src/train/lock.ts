@@ -46,6 +46,8 @@ export function isLockFile(name: string): boolean {
 
 /** The folders this process holds, with how many holds each (a trainer holds its folder; each save takes it again). */
 const held = new Map<string, { holds: number; createdFolder: boolean }>();
+/** Whether the exit listener that releases them is in place (one for the process). */
+let releasingOnExit = false;
 
 /**
  * Takes the lock of `dir` (created if missing) for this process and returns the function that
@@ -72,7 +74,8 @@ export function lockFolder(dir: string, log: (line: string) => void = console.lo
     }
   }
   held.set(folder, { holds: 1, createdFolder });
-  if (held.size === 1) process.on("exit", releaseAll);
+  if (!releasingOnExit) process.on("exit", releaseAll);
+  releasingOnExit = true;
   return once(() => release(folder));
 }
 
