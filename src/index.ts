@@ -49,7 +49,8 @@ export {
 } from "./model/model";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
-// Training: the step, the loop, its progress, checkpoints.
+// Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
+// per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
 export {
   NonFiniteLossError,
   type StepFunction,
@@ -57,18 +58,26 @@ export {
   createOptimizer,
   trainStep,
 } from "./train/step";
-export {
-  type EpochRecord,
-  type TrainOptions,
-  type TrainResult,
-  TrainingError,
-  formatEpoch,
-  historyRows,
-  train,
-} from "./train/loop";
+export { type TrainResult, train } from "./train/loop";
+export type { TrainOptions } from "./train/options";
+export { TRAINING_DEFAULTS } from "./train/defaults";
+export { type EpochRecord, formatEpoch, historyRows, testLossText } from "./train/history";
+export { TrainingError } from "./train/divergence";
 export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
 export type { AdamState, Moment, TrainingState } from "./train/resume";
-export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
+export {
+  type SaveOptions,
+  checkSaveTarget,
+  loadCheckpoint,
+  loadMetrics,
+  loadWeights,
+  readCheckpointConfig,
+  saveCheckpoint,
+} from "./train/checkpoint";
+export { FolderLockedError, type LockHolder, lockFolder } from "./train/lock";
+export { checkWritableFolder, fileProblem, writeFix } from "./files";
+export { ACTIVATIONS, DEFAULT_CONFIG, NOISE_KINDS, modelConfig } from "./model/config";
+export { checkDataEnvironment } from "./data/datasets";
 
 // Evaluation.
 export {

@@ -62,7 +62,11 @@ export function createDenoisingAutoencoder(options: Partial<ModelConfig> = {}): 
   return createModel({ ...options, kind: "dae" });
 }
 
-/** Throws a clear error unless `x` is a `[batch, inputSize]` batch of finite numbers. */
+/**
+ * Throws a clear error unless `x` is a live, non-empty `[batch, inputSize]` batch. Only the shape
+ * is checked, not the values: reading every batch back would slow each step, and `train` and the
+ * evaluations check their image sets once (numbers in [0, 1], no NaN) before the first batch.
+ */
 export function checkBatch(model: Model, x: tf.Tensor): void {
   if (x.isDisposed) {
     throw new Error(
