@@ -20,8 +20,10 @@ export interface ProbeOptions {
   penalties?: readonly number[];
   /** Share of the training codes held out to choose λ (default 0.2). */
   validationShare?: number;
-  /** Full-batch Adam steps per fit (default 300). */
+  /** Full-batch Adam steps of a fit from zero weights (default 300). */
   steps?: number;
+  /** Steps of each next fit along the validation path, from the previous penalty's weights (default 100). */
+  pathSteps?: number;
   /** Adam's learning rate (default 0.05). */
   learningRate?: number;
   /** Number of classes (default: largest label + 1). */
@@ -36,7 +38,7 @@ export interface ProbeResult {
   accuracy: number;
   /** The penalty λ with the best validation accuracy (the strongest among ties). */
   penalty: number;
-  /** Validation accuracy of each penalty tried (empty when only one was given). */
+  /** Validation accuracy of each penalty tried, strongest first (empty when only one was given). */
   validation: { penalty: number; accuracy: number }[];
 }
 
@@ -49,21 +51,17 @@ export interface ProbeResult {
 export function linearProbe(trainCodes: Codes, testCodes: Codes, options: ProbeOptions = {}): ProbeResult {
   checkCodes(trainCodes, testCodes);
   const settings = probeSettings(trainCodes, options);
-  const validation: ProbeResult["validation"] = [];
+  let validation: ProbeResult["validation"] = [];
   if (settings.penalties.length > 1) {
     const { fit, held } = validationSplit(trainCodes, settings.validationShare, options.seed ?? 0);
-    for (const penalty of settings.penalties)
-      validation.push({ penalty, accuracy: fitAndScore(fit, held, penalty, settings) });
+    validation = fitAndScore(fit, held, settings.penalties, settings);
   }
   const best = validation.reduce(
     (a, b) => (b.accuracy > a.accuracy || (b.accuracy === a.accuracy && b.penalty > a.penalty) ? b : a),
     { penalty: settings.penalties[0], accuracy: -1 },
   );
-  return {
-    accuracy: fitAndScore(trainCodes, testCodes, best.penalty, settings),
-    penalty: best.penalty,
-    validation,
-  };
+  const [tested] = fitAndScore(trainCodes, testCodes, [best.penalty], settings);
+  return { accuracy: tested.accuracy, penalty: best.penalty, validation };
 }
 
 /** The test accuracy of {@link linearProbe}. */
@@ -71,11 +69,17 @@ export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options
   return linearProbe(trainCodes, testCodes, options).accuracy;
 }
 
-interface ProbeSettings {
+/** How a probe fits: Adam's steps and learning rate. */
+interface FitSettings {
+  steps: number;
+  pathSteps: number;
+  learningRate: number;
+}
+
+interface ProbeSettings extends FitSettings {
+  /** Strongest first, each once. */
   penalties: readonly number[];
   validationShare: number;
-  steps: number;
-  learningRate: number;
   classes: number;
 }
 
@@ -86,16 +90,17 @@ function probeSettings(trainCodes: Codes, options: ProbeOptions): ProbeSettings 
   const validationShare = options.validationShare ?? 0.2;
   if (!(validationShare > 0 && validationShare < 1))
     throw new Error(`validationShare must be between 0 and 1, got ${validationShare}.`);
-  const steps = options.steps ?? 300;
-  if (!(Number.isInteger(steps) && steps >= 1))
-    throw new Error(`steps must be a positive integer, got ${steps}.`);
-  const learningRate = options.learningRate ?? 0.05;
+  const { steps = 300, pathSteps = 100, learningRate = 0.05 } = options;
+  for (const [name, value] of Object.entries({ steps, pathSteps }))
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new Error(`${name} must be a positive integer, got ${value}.`);
   if (!(learningRate > 0)) throw new Error(`learningRate must be positive, got ${learningRate}.`);
   const largest = trainCodes.labels.reduce((m, l) => Math.max(m, l), 0);
   const classes = options.classes ?? largest + 1;
   if (!(Number.isInteger(classes) && classes > largest))
     throw new Error(`classes = ${classes}, but the training codes have label ${largest}.`);
-  return { penalties, validationShare, steps, learningRate, classes };
+  const strongestFirst = [...new Set(penalties)].sort((a, b) => b - a);
+  return { penalties: strongestFirst, validationShare, steps, pathSteps, learningRate, classes };
 }
 
 /** The training codes split in a seeded random order: `held` (the validation share) and `fit`. */
@@ -121,8 +126,16 @@ function validationSplit(codes: Codes, share: number, seed: number): { fit: Code
   return { held: rows(order.subarray(0, heldCount)), fit: rows(order.subarray(heldCount)) };
 }
 
-/** Fits the probe on `fit` (standardised with its own statistics) and returns its accuracy on `score`. */
-function fitAndScore(fit: Codes, score: Codes, penalty: number, settings: ProbeSettings): number {
+/**
+ * Fits the probe on `fit` (standardised with its own statistics) for each penalty, along one path
+ * (strongest first), and returns each fit's accuracy on `score`.
+ */
+function fitAndScore(
+  fit: Codes,
+  score: Codes,
+  penalties: readonly number[],
+  settings: ProbeSettings,
+): { penalty: number; accuracy: number }[] {
   const { x, xScore, y } = tf.tidy(() => {
     const raw = tf.tensor2d(fit.values, [fit.n, fit.dim]);
     const { mean, scale } = standardisation(raw);
@@ -132,12 +145,14 @@ function fitAndScore(fit: Codes, score: Codes, penalty: number, settings: ProbeS
       y: tf.oneHot(tf.tensor1d(fit.labels, "int32"), settings.classes) as tf.Tensor2D,
     };
   });
+  const scores: { penalty: number; accuracy: number }[] = [];
   try {
-    const { w, b } = fitSoftmaxRegression(x, y, penalty, settings.steps, settings.learningRate);
-    const predicted = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xScore, w), b), 1));
-    const accuracy = fractionEqual(predicted.dataSync(), score.labels);
-    tf.dispose([w, b, predicted]);
-    return accuracy;
+    fitPenaltyPath(x, y, penalties, settings, (penalty, w, b) => {
+      const predicted = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xScore, w), b), 1));
+      scores.push({ penalty, accuracy: fractionEqual(predicted.dataSync(), score.labels) });
+      predicted.dispose();
+    });
+    return scores;
   } finally {
     tf.dispose([x, xScore, y]);
   }
@@ -157,16 +172,19 @@ export function standardisation(x: tf.Tensor2D): { mean: tf.Tensor1D; scale: tf.
 }
 
 /**
- * Softmax regression by full-batch Adam from zero weights: minimises the mean cross-entropy of
- * softmax(x W + b) against the one-hot labels `y` plus (penalty/2) |W|^2. The caller disposes W, b.
+ * Softmax regression by full-batch Adam: minimises the mean cross-entropy of softmax(x W + b)
+ * against the one-hot labels `y` plus (penalty/2) |W|^2, for each penalty in turn. The first fit
+ * starts from zero weights and takes `steps` steps; each next one starts where the previous ended
+ * (a nearby penalty moves the optimum only a little) and takes `pathSteps`. `visit` sees the
+ * weights after each penalty's fit; they are disposed at the end.
  */
-export function fitSoftmaxRegression(
+export function fitPenaltyPath(
   x: tf.Tensor2D,
   y: tf.Tensor2D,
-  penalty: number,
-  steps: number,
-  learningRate: number,
-): { w: tf.Variable; b: tf.Variable } {
+  penalties: readonly number[],
+  settings: FitSettings,
+  visit: (penalty: number, w: tf.Tensor2D, b: tf.Tensor1D) => void,
+): void {
   const [n, dim] = x.shape;
   // tidy disposes the initial values; the variables outlive it.
   const [w, b] = tf.tidy(() => [
@@ -174,26 +192,25 @@ export function fitSoftmaxRegression(
     tf.variable(tf.zeros([y.shape[1]])),
   ]);
   const xT = tf.transpose(x);
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = tf.train.adam(settings.learningRate);
   try {
-    for (let step = 0; step < steps; step++) {
-      const grads = tf.tidy(() => {
-        // The gradient of the mean cross-entropy with respect to the logits: (softmax - y) / n.
-        const g = tf.div(tf.sub(tf.softmax(tf.add(tf.matMul(x, w), b)), y), n);
-        return [
-          { name: w.name, tensor: tf.add(tf.matMul(xT, g), tf.mul(penalty, w)) },
-          { name: b.name, tensor: tf.sum(g, 0) },
-        ];
-      });
-      optimizer.applyGradients(grads);
-      tf.dispose(grads.map((g) => g.tensor));
-    }
-    return { w, b };
-  } catch (err) {
-    tf.dispose([w, b]);
-    throw err;
+    penalties.forEach((penalty, i) => {
+      for (let step = 0; step < (i === 0 ? settings.steps : settings.pathSteps); step++) {
+        const grads = tf.tidy(() => {
+          // The gradient of the mean cross-entropy with respect to the logits: (softmax - y) / n.
+          const g = tf.div(tf.sub(tf.softmax(tf.add(tf.matMul(x, w), b)), y), n);
+          return [
+            { name: w.name, tensor: tf.add(tf.matMul(xT, g), tf.mul(penalty, w)) },
+            { name: b.name, tensor: tf.sum(g, 0) },
+          ];
+        });
+        optimizer.applyGradients(grads);
+        tf.dispose(grads.map((g) => g.tensor));
+      }
+      visit(penalty, w as tf.Tensor2D, b as tf.Tensor1D);
+    });
   } finally {
-    xT.dispose();
+    tf.dispose([w, b, xT]);
     optimizer.dispose();
   }
 }
