@@ -48,15 +48,8 @@ export {
   sampleImages,
   trainableVariables,
 } from "./model/model";
-export {
-  NOISE_LEVELS,
-  type NoiseFn,
-  gaussianNoise,
-  maskingNoise,
-  noiseFunction,
-  noiseLabel,
-  saltAndPepperNoise,
-} from "./model/noise";
+export { NOISE_LEVELS, noiseLabel } from "./model/noise";
+export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
 // Training: the step, the loop, its progress, checkpoints.
 export {
