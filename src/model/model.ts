@@ -108,9 +108,14 @@ export function outputMean(model: Model, output: tf.Tensor2D): tf.Tensor2D {
   return model.config.likelihood === "bernoulli" ? tf.sigmoid(output) : output.clone();
 }
 
+/** Decodes codes `z` to pixel means: the images the decoder draws for them. */
+export function decodeMean(model: Model, z: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => outputMean(model, decode(model, z)));
+}
+
 /** Reconstructs a batch through the code `mu` (no sampling): pixel means. */
 export function reconstruct(model: Model, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => outputMean(model, decode(model, encode(model, x).mu)));
+  return tf.tidy(() => decodeMean(model, encode(model, x).mu));
 }
 
 /** New images from the prior: decode `z ~ N(0, I)` drawn from the seed's sampling stream (meaningful for a VAE). */
@@ -123,7 +128,7 @@ export function sampleImages(model: Model, n: number, seed: number): tf.Tensor2D
       "float32",
       randomStream(seed, "sampling").seed(),
     );
-    return outputMean(model, decode(model, z as tf.Tensor2D));
+    return decodeMean(model, z as tf.Tensor2D);
   });
 }
 
