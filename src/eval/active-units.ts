@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../model/model";
 import { klPerDimension } from "../model/kl";
 import type { ImageSet } from "../data/batches";
-import { encodePosteriors } from "./aggregate-posterior";
+import { encodeAll } from "./codes";
 
 /** Burda et al.'s threshold on A_u. */
 export const ACTIVITY_THRESHOLD = 0.01;
@@ -25,14 +25,18 @@ export interface UnitActivity {
 
 /** Activity and KL of every latent unit over a set (Burda et al.'s criterion, threshold 0.01 by default). */
 export function unitActivity(model: Model, set: ImageSet, threshold = ACTIVITY_THRESHOLD): UnitActivity {
-  const codes = encodePosteriors(model, set);
+  const { mu, logVar } = encodeAll(model, set);
   try {
+    if (!logVar)
+      throw new Error(
+        `unitActivity needs a VAE (an encoder with logVar); this model is a ${model.config.kind}.`,
+      );
     const [activity, klPerDim] = tf.tidy(() => [
-      Array.from(tf.moments(codes.mu, 0).variance.dataSync()),
-      Array.from(tf.mean(klPerDimension(codes.mu, codes.logVar), 0).dataSync()),
+      Array.from(tf.moments(mu, 0).variance.dataSync()),
+      Array.from(tf.mean(klPerDimension(mu, logVar), 0).dataSync()),
     ]);
     return { activity, klPerDim, active: activity.filter((a) => a > threshold).length };
   } finally {
-    tf.dispose([codes.mu, codes.logVar]);
+    tf.dispose([mu, logVar ?? []]);
   }
 }

@@ -5,28 +5,11 @@
  * (Hoffman and Johnson, "ELBO surgery", 2016), for any prior.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Model } from "../model/model";
-import { type GaussianQ, type LogPrior, posterior } from "../model/elbo";
+import type { GaussianQ, LogPrior } from "../model/elbo";
 import { logNormal } from "../model/kl";
 import { reparameterize } from "../model/reparameterize";
 import { logGaussianMixture, type Prior } from "../model/priors";
-import { type ImageSet, batches, checkImageSet } from "../data/batches";
 import { randomStream } from "../random";
-
-/** The encoder's q(z|x) for every image of a set, `[n, latentDim]` each; dispose both when done. */
-export function encodePosteriors(model: Model, set: ImageSet, batchSize = 1000): GaussianQ {
-  checkImageSet(set, "set to encode");
-  const mus: tf.Tensor2D[] = [];
-  const logVars: tf.Tensor2D[] = [];
-  for (const { x } of batches(set, batchSize)) {
-    const q = posterior(model, x);
-    mus.push(q.mu);
-    logVars.push(q.logVar);
-  }
-  const out = { mu: tf.concat(mus) as tf.Tensor2D, logVar: tf.concat(logVars) as tf.Tensor2D };
-  tf.dispose([...mus, ...logVars]);
-  return out;
-}
 
 /** log q(z) = log (1/N) sum_n N(z; mu_n, diag exp(logVar_n)) for each row of z, `[rows]`. */
 export function logAggregatePosterior(z: tf.Tensor2D, codes: GaussianQ): tf.Tensor1D {
