@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { checkExercise, exercise, selectBackend } from "../src";
+import { checkExercise, exercise, mixturePrior, selectBackend } from "../src";
 
 /** The lines a call printed (awaited when it returns a promise). */
 async function capture(f: () => void | Promise<void>): Promise<string> {
@@ -84,5 +84,90 @@ test("an exercise ID that does not exist is an error listing the ones that do", 
   assert.throws(
     () => exercise("99.1" as "00.1", 1),
     /There is no exercise "99\.1": IDs look like "03\.1" \(00\.1, 00\.2/,
+  );
+});
+
+test("exercise 11.1 compares the area of q with that of the grid posterior, image by image", async () => {
+  const post = (v0: number, v1: number) =>
+    ({
+      cov: [
+        [v0, 0],
+        [0, v1],
+      ],
+    }) as unknown as import("../src").GridPosterior;
+  // q's sd 0.1 x 0.1 against posterior sds 0.2, 0.2, 0.05: narrower for two of three images.
+  const given = {
+    posteriors: [post(0.04, 0.04), post(0.04, 0.04), post(0.0025, 0.0025)],
+    logVar: [
+      [-4.6, -4.6],
+      [-4.6, -4.6],
+      [-4.6, -4.6],
+    ],
+  };
+  assert.match(await capture(() => exercise("11.1", "narrower", given)), /✓/);
+  const wrong = await capture(() => exercise("11.1", "wider", given));
+  assert.match(wrong, /✗ not yet/);
+  assert.doesNotMatch(wrong, /narrower/);
+  assert.match(
+    await capture(() => exercise("11.1", "thin" as "wider", given)),
+    /answer "narrower" or "wider"/,
+  );
+});
+
+test("exercise 11.2 compares the approximation gaps of images with one and with several modes", async () => {
+  const given = { approximation: [0.1, 0.2, 1.5, 0.1], modes: [1, 1, 2, 1] };
+  assert.match(await capture(() => exercise("11.2", "larger", given)), /✓/);
+  assert.match(await capture(() => exercise("11.2", "smaller", given)), /✗ not yet/);
+  const none = await capture(() => exercise("11.2", "larger", { approximation: [0.1, 0.2], modes: [1, 1] }));
+  assert.match(none, /no image with several modes/);
+});
+
+test("exercise 11.3 wants the KL of N(0, 0.5^2) against N(0, 1), and hints without giving it", async () => {
+  assert.match(await capture(() => exercise("11.3", 0.5 * (0.25 - 1 - Math.log(0.25)))), /✓/);
+  const negative = await capture(() => exercise("11.3", -0.375));
+  assert.match(negative, /never negative/);
+  const far = await capture(() => exercise("11.3", 2));
+  assert.match(far, /\(sigma\^2 \+ mu\^2 - 1 - log sigma\^2\) \/ 2/);
+  assert.doesNotMatch(far + negative, /0\.318/);
+});
+
+test("exercise 12.1 measures the holes of a model's codes under its own prior and under N(0, I)", async () => {
+  await selectBackend({ backend: "cpu" });
+  const codes = tf.tidy(() => ({
+    mu: tf.add(tf.randomNormal([200, 2], 0, 0.3, "float32", 1), 3) as tf.Tensor2D,
+    logVar: tf.fill([200, 2], -2) as tf.Tensor2D,
+  }));
+  const prior = mixturePrior({ latentDim: 2, components: 1, seed: 1 });
+  prior.variables[0].assign(tf.tensor2d([[3, 3]]));
+  prior.variables[1].assign(tf.tensor2d([[-1.5, -1.5]]));
+  const given = { codes: codes, prior: prior, seed: 2 };
+  assert.match(await capture(() => exercise("12.1", "more", given)), /✓/);
+  assert.match(await capture(() => exercise("12.1", "fewer", given)), /✗ not yet/);
+  prior.dispose();
+  tf.dispose([codes.mu, codes.logVar]);
+});
+
+test("exercise 12.2 checks a mixture's log-density on seeded random cases and names a missing 1/K", async () => {
+  await selectBackend({ backend: "cpu" });
+  const logN = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.mul(
+      -0.5,
+      tf.sum(
+        tf.add(
+          tf.div(tf.square(tf.sub(tf.expandDims(z, 1), mu)), tf.exp(logVar)),
+          tf.add(logVar, Math.log(2 * Math.PI)),
+        ),
+        2,
+      ),
+    );
+  const right = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.sub(tf.logSumExp(logN(z, mu, logVar), 1), Math.log(mu.shape[0]));
+  const noWeights = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.logSumExp(logN(z, mu, logVar), 1);
+  assert.match(await capture(() => exercise("12.2", right)), /✓/);
+  assert.match(await capture(() => exercise("12.2", noWeights)), /equal weights 1\/K/);
+  assert.match(
+    await capture(() => exercise("12.2", (z) => tf.zeros([z.shape[0]]))),
+    /differ from the mixture's/,
   );
 });
