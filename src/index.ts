@@ -51,8 +51,10 @@ export {
 export { NOISE_LEVELS, noiseLabel } from "./model/noise";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
-// Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
-// per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
+/**
+ * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
+ * per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
+ */
 export {
   NonFiniteLossError,
   type StepFunction,
