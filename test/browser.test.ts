@@ -15,7 +15,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -132,15 +132,19 @@ async function recordingPage(context: BrowserContext): Promise<{ page: Page; err
   return { page, errors };
 }
 
-/** Waits until the Notebook page has loaded the notebook and its outputs. */
+/** Waits until the Notebook page has loaded the notebook and its outputs (a large one on a busy machine: minutes). */
 async function notebookLoaded(page: Page): Promise<void> {
   await page.waitForFunction(
     "window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded",
     undefined,
-    {
-      timeout: 60_000,
-    },
+    { timeout: 180_000 },
   );
+}
+
+/** Opens a notebook page (`url`, token included) and waits until it has loaded the notebook. */
+async function openNotebook(page: Page, url: string): Promise<void> {
+  await page.goto(url, { waitUntil: "domcontentloaded", timeout: 180_000 });
+  await notebookLoaded(page);
 }
 
 /** Runs `action` in the page (e.g. run all) and waits until every code cell ran and the kernel is idle. */
@@ -167,7 +171,7 @@ async function drawnCharts(page: Page, charts: number): Promise<number[]> {
     .waitForFunction(
       `[...document.querySelectorAll(".vae-lab-figure")].filter((f) => f.querySelector(${JSON.stringify(DATA_MARKS)})).length === ${charts}`,
       undefined,
-      { timeout: 60_000 },
+      { timeout: 120_000 },
     )
     .catch(() => undefined);
   return page.$$eval(
@@ -236,8 +240,7 @@ test(
     try {
       const context = await browser.newContext();
       const { page, errors } = await recordingPage(context);
-      await page.goto(`${url}/notebooks/charts.ipynb?token=${token}`);
-      await notebookLoaded(page);
+      await openNotebook(page, `${url}/notebooks/charts.ipynb?token=${token}`);
 
       await runAndWait(page, "Jupyter.notebook.execute_all_cells()");
       await assertAllDrawn(page, errors, "after run all");
@@ -277,8 +280,7 @@ test(
       const blocked = await browser.newContext();
       await blocked.route("**/nbextensions/vae-lab/plotly.min.js*", (route) => route.abort());
       const offline = await blocked.newPage();
-      await offline.goto(`${url}/notebooks/charts.ipynb?token=${token}`);
-      await notebookLoaded(offline);
+      await openNotebook(offline, `${url}/notebooks/charts.ipynb?token=${token}`);
       await offline
         .locator(".vae-lab-note")
         .nth(CHARTS - 1)
@@ -297,8 +299,7 @@ test(
       writeFileSync(join(dir, "copy.ipynb"), JSON.stringify(copy));
       const untrustedContext = await browser.newContext();
       const untrusted = await untrustedContext.newPage();
-      await untrusted.goto(`${url}/notebooks/copy.ipynb?token=${token}`);
-      await notebookLoaded(untrusted);
+      await openNotebook(untrusted, `${url}/notebooks/copy.ipynb?token=${token}`);
       assert.equal(await untrusted.evaluate("Jupyter.notebook.trusted"), false);
       assertPictures(await staticCharts(untrusted), CHARTS, CHARTS, "in an untrusted copy");
       await untrustedContext.close();
@@ -378,8 +379,7 @@ async function assertLive(browser: Browser, url: string, token: string, nb: Comm
   const context = await browser.newContext();
   try {
     const { page, errors } = await recordingPage(context);
-    await page.goto(`${url}/notebooks/${encodeURIComponent(nb.name)}?token=${token}`);
-    await notebookLoaded(page);
+    await openNotebook(page, `${url}/notebooks/${encodeURIComponent(nb.name)}?token=${token}`);
     assert.equal(await page.evaluate("Jupyter.notebook.trusted"), true, `${nb.name} opens trusted`);
     const marks = await drawnCharts(page, nb.traces.length);
     assert.equal(marks.length, nb.traces.length, `${nb.name}: one chart per chart output`);
@@ -430,6 +430,10 @@ test(
       for (const nb of notebooks) await assertLive(browser, started.url, started.token, nb);
       for (const nb of notebooks)
         assert.equal(readFileSync(join(ROOT, "notebooks", nb.name), "utf8"), nb.text, `${nb.name} unchanged`);
+      assert.ok(
+        !existsSync(join(started.data, "nbsignatures.db")),
+        "npm start's Jupyter keeps no signatures in the user's Jupyter data folder",
+      );
 
       // A copy changed outside the repository (a cell added) is not what was committed: untrusted.
       const [first] = notebooks;
@@ -443,8 +447,7 @@ test(
       writeFileSync(copy, JSON.stringify(changed, null, 1));
       const context = await browser.newContext();
       const page = await context.newPage();
-      await page.goto(`${started.url}/notebooks/${basename(copy)}?token=${started.token}`);
-      await notebookLoaded(page);
+      await openNotebook(page, `${started.url}/notebooks/${basename(copy)}?token=${started.token}`);
       assert.equal(await page.evaluate("Jupyter.notebook.trusted"), false, "a changed copy opens untrusted");
       const charts = first.traces.length;
       const shown = await staticCharts(page);

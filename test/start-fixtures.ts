@@ -26,6 +26,8 @@ export interface NpmStart {
   token: string;
   /** Jupyter's runtime folder (server info and kernel connection files). */
   runtime: string;
+  /** Jupyter's data folder, the user's for this run (where Jupyter keeps signatures by default). */
+  data: string;
   log: () => string;
   /** Stops it as a reader's SIGTERM would, and removes its private Jupyter folders. */
   stop: () => Promise<void>;
@@ -69,7 +71,13 @@ export async function npmStart(): Promise<NpmStart> {
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (!(await exited(npm, 0))) process.kill(npm.pid!, "SIGTERM");
-    if (!(await exited(npm, 60_000))) process.kill(-npm.pid!, "SIGKILL");
+    await exited(npm, 60_000);
+    // Whatever of its job is left (nothing, when it stopped cleanly) goes too.
+    try {
+      process.kill(-npm.pid!, "SIGKILL");
+    } catch {
+      // the group is empty
+    }
     rmSync(home, { recursive: true, force: true });
   };
   for (let i = 0; ; i++) {
@@ -77,7 +85,7 @@ export async function npmStart(): Promise<NpmStart> {
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { npm, url, token, runtime: dirs.runtime, log: () => log, stop };
+    if (ok) return { npm, url, token, runtime: dirs.runtime, data: dirs.data, log: () => log, stop };
     if (i > 1800 || npm.exitCode !== null) {
       await stop();
       throw new Error(`npm start did not start Jupyter:\n${log}`);
