@@ -54,7 +54,7 @@ export function exited(child: ChildProcess, ms: number): Promise<boolean> {
 export async function npmStart(): Promise<NpmStart> {
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
-  const home = mkdtempSync(join(tmpdir(), "vae-lab-start-"));
+  const home = mkdtempSync(join(tmpdir(), "vae-lab-npm-start-"));
   const dirs = { config: join(home, "config"), data: join(home, "data"), runtime: join(home, "runtime") };
   for (const dir of Object.values(dirs)) mkdirSync(dir);
   const env = {

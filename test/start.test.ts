@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstNotebook, notebookLink } from "../scripts/start";
@@ -34,14 +34,16 @@ test("npm start links the first notebook on the server Jupyter announces, with i
 });
 
 test("the first notebook is the first NN_*.ipynb in sorted order", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vae-lab-start-"));
-  for (const name of ["10_later.ipynb", "02_b.ipynb", "01_a.ipynb", "README.md", "scratch.ipynb"])
-    writeFileSync(join(dir, name), "{}");
-  assert.equal(firstNotebook(dir), "01_a.ipynb");
-  assert.throws(
-    () => firstNotebook(mkdtempSync(join(tmpdir(), "vae-lab-empty-"))),
-    /No notebook named NN_\*\.ipynb/,
-  );
+  const dir = mkdtempSync(join(tmpdir(), "vae-lab-first-"));
+  try {
+    for (const name of ["10_later.ipynb", "02_b.ipynb", "01_a.ipynb", "README.md", "scratch.ipynb"])
+      writeFileSync(join(dir, name), "{}");
+    assert.equal(firstNotebook(dir), "01_a.ipynb");
+    mkdirSync(join(dir, "empty"));
+    assert.throws(() => firstNotebook(join(dir, "empty")), /No notebook named NN_\*\.ipynb/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** Processes now running (zombies, which have exited, left out): pid -> [parent pid, command line]. */
