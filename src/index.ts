@@ -69,8 +69,10 @@ export {
   vampPrior,
 } from "./model/priors";
 
-// Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
-// per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
+/**
+ * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
+ * per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
+ */
 export {
   NonFiniteLossError,
   type StepFunction,
