@@ -49,6 +49,40 @@ export {
 } from "./model/model";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
+/** A GAN of the VAE's size (notebook 09): the two networks, their losses, their steps, the loop. */
+export {
+  type Gan,
+  type GanConfig,
+  createGan,
+  discriminate,
+  discriminatorLoss,
+  discriminatorVariables,
+  disposeGan,
+  generate,
+  generatorLoss,
+  generatorVariables,
+  sampleGanImages,
+} from "./model/gan";
+export {
+  GAN_ADAM,
+  type GanAdamSettings,
+  type GanBatch,
+  type GanOptimizers,
+  type GanStepFunction,
+  type GanStepResult,
+  createGanOptimizers,
+  discriminatorStep,
+  ganStep,
+  generatorStep,
+} from "./model/gan-steps";
+export {
+  type GanEpochRecord,
+  type GanTrainOptions,
+  type GanTrainResult,
+  formatGanEpoch,
+  trainGan,
+} from "./model/gan-training";
+
 // Training: the step, the loop, its progress, checkpoints.
 export {
   NonFiniteLossError,
