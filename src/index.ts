@@ -70,6 +70,7 @@ export {
   type GanOptimizers,
   type GanStepFunction,
   type GanStepResult,
+  type GeneratorLoss,
   createGanOptimizers,
   discriminatorStep,
   ganStep,

@@ -254,3 +254,18 @@ test("createGanOptimizers refuses a learning rate or beta1 out of range, naming 
   );
   assert.throws(() => createGanOptimizers({ beta1: 1 }), /beta1 must be in \[0, 1\), got 1/);
 });
+
+test("a generator step descends the loss it is given, here the saturating one of the original game", async () => {
+  await selectBackend({ backend: "cpu" });
+  const gan = smallGan();
+  const optimizers = createGanOptimizers({ generatorRate: 1e-2 });
+  const { x, z } = batchOf(gan, 16, 4);
+  const saturating = (a: tf.Tensor) => tf.tidy(() => tf.neg(tf.mean(tf.softplus(a))) as tf.Scalar);
+  const lossNow = () => scalar(tf.tidy(() => saturating(discriminate(gan, generate(gan, z)))));
+  const before = lossNow();
+  const { gLoss } = generatorStep(gan, optimizers.generator, { x, z }, saturating);
+  assert.ok(Math.abs(gLoss - before) < 1e-5, "the step reports the loss it was given");
+  assert.ok(lossNow() < before);
+  tf.dispose([x, z]);
+  disposeGan(gan);
+});

@@ -108,14 +108,21 @@ export function discriminatorStep(
   return { dLoss, dReal, dFake };
 }
 
-/** One generator update on the non-saturating loss; the discriminator is not changed. */
+/** A generator loss: a batch scalar from the discriminator's logits of G(z). */
+export type GeneratorLoss = (fakeLogits: tf.Tensor) => tf.Scalar;
+
+/**
+ * One generator update on `loss` (default the non-saturating {@link generatorLoss}) through the
+ * discriminator, which is not changed.
+ */
 export function generatorStep(
   gan: Gan,
   optimizer: tf.Optimizer,
   batch: GanBatch,
+  loss: GeneratorLoss = generatorLoss,
 ): Pick<GanStepResult, "gLoss"> {
   const { value, grads } = tf.variableGrads(
-    () => generatorLoss(discriminate(gan, generate(gan, batch.z))),
+    () => loss(discriminate(gan, generate(gan, batch.z))),
     generatorVariables(gan),
   );
   const gLoss = value.dataSync()[0];
