@@ -61,7 +61,6 @@ export {
   generate,
   generatorLoss,
   generatorVariables,
-  sampleGanImages,
 } from "./model/gan";
 export {
   GAN_ADAM,

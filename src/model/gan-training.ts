@@ -128,15 +128,13 @@ function checkGanOptions(gan: Gan, trainSet: ImageSet, options: GanTrainOptions)
     `the images are ${trainSet.rows}x${trainSet.cols}x${trainSet.channels} but the GAN makes ` +
       `${rows}x${cols}x${channels}: build it with createGan({ inputShape: [${trainSet.rows}, ${trainSet.cols}, ${trainSet.channels}] }).`,
   );
-  must(
-    Number.isInteger(options.epochs) && options.epochs >= 0,
-    `epochs must be a non-negative integer, got ${options.epochs}.`,
-  );
   const batchSize = options.batchSize ?? 128;
-  must(
-    Number.isInteger(batchSize) && batchSize > 0,
-    `batchSize must be a positive integer, got ${batchSize}.`,
-  );
+  for (const [name, value, least] of [
+    ["epochs", options.epochs, 0],
+    ["batchSize", batchSize, 1],
+  ] as const) {
+    must(Number.isInteger(value) && value >= least, `${name} must be an integer >= ${least}, got ${value}.`);
+  }
   must(
     !(options.optimizers && options.adam),
     "give optimizers or adam, not both: optimizers have their own settings.",

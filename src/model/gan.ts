@@ -45,20 +45,6 @@ export function discriminate(gan: Gan, x: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.reshape(gan.discriminator.apply(x) as tf.Tensor2D, [-1]) as tf.Tensor1D);
 }
 
-/** n images `G(z)`, `z ~ N(0, I)` from the seed's sampling stream (as `sampleImages` for a VAE). */
-export function sampleGanImages(gan: Gan, n: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const z = tf.randomNormal(
-      [n, gan.config.latentDim],
-      0,
-      1,
-      "float32",
-      randomStream(seed, "sampling").seed(),
-    );
-    return generate(gan, z as tf.Tensor2D);
-  });
-}
-
 /** The discriminator's loss, minimised: -mean log D(x) - mean log(1 - D(G(z))), in nats. */
 export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
