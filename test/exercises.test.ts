@@ -2,19 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { checkExercise, exercise, selectBackend } from "../src";
-
-/** The lines a call printed (awaited when it returns a promise). */
-async function capture(f: () => void | Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await f();
-    return lines.join("\n");
-  } finally {
-    console.log = log;
-  }
-}
+import { capture } from "./console-capture";
 
 test("an untouched exercise is 'not attempted'; an answer holds or gets a hint that hides the answer", async () => {
   const secret = 42;
