@@ -47,7 +47,14 @@ export {
   sampleImages,
   trainableVariables,
 } from "./model/model";
-export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
+export {
+  type NoiseFn,
+  gaussianNoise,
+  maskingNoise,
+  mixedNoise,
+  noiseFunction,
+  saltAndPepperNoise,
+} from "./model/noise";
 
 // Training: the step, the loop, its progress, checkpoints.
 export {
@@ -126,6 +133,101 @@ export {
   labelScores,
   realReference,
 } from "./eval/generation";
+
+/**
+ * Experiments: a factorial design (the KL term x the input: AE, DAE, VAE, denoising VAE) trained
+ * over seeds and measured at several budgets into one tidy table; its statistics (Welch's t, main
+ * effects and interaction); the VAE-versus-DAE protocol of notebooks 06 and 07, its measures and
+ * the articles' claims.
+ */
+export {
+  type Cell,
+  type CellName,
+  type FactorialDesign,
+  type FactorialOptions,
+  type FactorialResult,
+  type FactorialRow,
+  type MeasureRun,
+  type RunInfo,
+  type RunTime,
+  CELLS,
+  cellModel,
+  runFactorial,
+} from "./experiments/factorial";
+export {
+  type CellSummaries,
+  type Effect,
+  type FactorialEffects,
+  type Summary,
+  BEYOND_SPREAD,
+  compare,
+  contrast,
+  factorialEffects,
+  summarise,
+  welchT,
+} from "./experiments/effects";
+export {
+  type EffectVerdict,
+  type Factor,
+  FACTOR_NAMES,
+  Summaries,
+  comparisonTable,
+  effectVerdict,
+  effectsTable,
+  formatEffect,
+  formatSummary,
+  learningCurve,
+} from "./experiments/summaries";
+export {
+  type GenerationScore,
+  type MeasureContext,
+  type MeasureSettings,
+  type Sampler,
+  GENERATION_SCORES,
+  MEASURE,
+  SAMPLERS,
+  betterDirection,
+  codeShift,
+  decodeCodes,
+  denoisingMeasure,
+  measureContext,
+  measureVaeVersusDae,
+  sampleCodes,
+  samplerMeasure,
+  scoreSampler,
+} from "./experiments/vae-versus-dae-measures";
+export {
+  type ScoreValues,
+  type VaeVersusDaeData,
+  type VaeVersusDaeResult,
+  type VaeVersusDaeSettings,
+  CLASSIFIER_ACCURACY_FLOOR,
+  TRAINING_NOISE,
+  experimentClassifier,
+  experimentFile,
+  loadExperiment,
+  realScores,
+  runVaeVersusDae,
+  saveExperiment,
+  vaeVersusDaeData,
+  vaeVersusDaeDesign,
+  vaeVersusDaeSettings,
+} from "./experiments/vae-versus-dae";
+export {
+  type Claim,
+  type ClaimVerdict,
+  type Comparison,
+  type ComparisonOutcome,
+  type Side,
+  type Verdict,
+  SAMPLING_PART,
+  claimLines,
+  differenceParts,
+  flippedVerdicts,
+  judgeClaim,
+  vaeVersusDaeClaims,
+  verdicts,
+} from "./experiments/claims";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";

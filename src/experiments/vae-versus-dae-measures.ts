@@ -1,0 +1,257 @@
+/**
+ * What the VAE-versus-DAE experiment measures of each trained model, and on which target:
+ *
+ * - likelihood (VAEs only): the test -ELBO and the IWAE estimate of -log p(x), in nats, on test
+ *   images binarized once (a Bernoulli likelihood of binary pixels is a likelihood);
+ * - reconstruction: -log p(x | z = mu) of the binary test images (every model), and the PSNR of the
+ *   decoder's pixel means against the grey test images the binary ones were drawn from;
+ * - denoising: the PSNR against the grey images of the reconstruction from corrupted binary inputs;
+ * - codes: how far noise moves them (relative to their spread), linear-probe and k-NN accuracy;
+ * - generation: images decoded from codes drawn three ways (N(0, I), a Gaussian and a mixture of
+ *   Gaussians fitted to the training codes after training), scored against grey real test images
+ *   in the classifier's features: Fréchet distance, precision, recall, classes present, label entropy.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type ImageSet, batches, sliceImageSet } from "../data/batches";
+import type { Classifier } from "../eval/classifier";
+import {
+  type GenerationScores,
+  type RealReference,
+  generationScores,
+  realReference,
+} from "../eval/generation";
+import { evaluateElbo, iwaeNll } from "../eval/loss";
+import { fitMixture } from "../eval/mixture";
+import { type Codes, encodeSet, knnAccuracy, linearProbeAccuracy } from "../eval/probe";
+import { denoisingPsnr, reconstructionErrors } from "../eval/reconstruction";
+import type { NoiseConfig } from "../model/config";
+import { type Model, decode, encode, outputMean } from "../model/model";
+import { noiseFunction } from "../model/noise";
+import { randomStream } from "../random";
+import type { MeasureRun } from "./factorial";
+
+/** How codes are drawn to generate: the VAEs' prior, or a density fitted to the training codes. */
+export type Sampler = "N(0, I)" | "fitted Gaussian" | "fitted mixture";
+/** The three ways to draw codes, every model alike. */
+export const SAMPLERS: readonly Sampler[] = ["N(0, I)", "fitted Gaussian", "fitted mixture"];
+
+/** The generation scores recorded per sampler. */
+export const GENERATION_SCORES = [
+  "Fréchet",
+  "precision",
+  "recall",
+  "classes present",
+  "label entropy",
+] as const;
+export type GenerationScore = (typeof GENERATION_SCORES)[number];
+
+/** The name of a generation measure: "Fréchet, z ~ fitted Gaussian". */
+export function samplerMeasure(score: GenerationScore, sampler: Sampler): string {
+  return `${score}, z ~ ${sampler}`;
+}
+
+/** The name of the denoising measure for one noise: "denoising PSNR (dB), masking p = 0.5". */
+export function denoisingMeasure(noise: NoiseConfig): string {
+  return `denoising PSNR (dB), ${noise.kind} ${noise.kind === "gaussian" ? "σ" : "p"} = ${noise.level}`;
+}
+
+/** The measures that are not per sampler or per noise. */
+export const MEASURE = {
+  elbo: "test -ELBO (nats)",
+  iwae: "test IWAE -log p(x) (nats)",
+  reconNll: "reconstruction -log p(x | mu) (nats)",
+  reconPsnr: "reconstruction PSNR (dB)",
+  denoisingMean: "denoising PSNR (dB), mean over noises",
+  codeShift: "code shift under noise",
+  probe: "linear probe accuracy",
+  knn: "5-NN accuracy",
+} as const;
+
+/** Whether lower or higher values of a measure are better. */
+export function betterDirection(measure: string): "lower" | "higher" {
+  return /-ELBO|IWAE|-log p|code shift|Fréchet/.test(measure) ? "lower" : "higher";
+}
+
+/** The sizes and seeds of the measurements. */
+export interface MeasureSettings {
+  /** Generated images per sampler, and real test images they are compared with. */
+  samples: number;
+  /** Test images of the IWAE estimate, and its importance samples per image. */
+  iwaeImages: number;
+  iwaeK: number;
+  /** Full-batch steps of the linear probe's fit. */
+  probeSteps: number;
+  /** Components of the fitted mixture. */
+  mixtureComponents: number;
+  /** The noises of the denoising and code-stability measures. */
+  testNoise: NoiseConfig[];
+}
+
+/** What every run is measured against, prepared once. */
+export interface MeasureContext {
+  settings: MeasureSettings;
+  classifier: Classifier;
+  /** The real side of the generation scores: `samples` grey test images. */
+  reference: RealReference;
+  /** Grey test images: the targets of the PSNRs. */
+  testGrey: ImageSet;
+  /** The same test images binarized once: the models' inputs and the likelihoods' targets. */
+  testBinary: ImageSet;
+  /** Training images binarized once: their codes train the probes and fit the ex-post densities. */
+  codeSet: ImageSet;
+}
+
+/** The context of the measurements (the classifier's real reference is computed here, once). */
+export function measureContext(
+  classifier: Classifier,
+  sets: { testGrey: ImageSet; testBinary: ImageSet; codeSet: ImageSet },
+  settings: MeasureSettings,
+): MeasureContext {
+  const real = sliceImageSet(sets.testGrey, 0, settings.samples);
+  if (real.n < settings.samples)
+    throw new Error(`${settings.samples} samples are asked for but the test set has ${real.n} images.`);
+  return { settings, classifier, reference: realReference(classifier, real), ...sets };
+}
+
+/**
+ * The measure function of the experiment. Random draws (evaluation noise, codes to decode) come
+ * from the run's seed, so that within a seed every model and budget gets the same draws.
+ */
+export function measureVaeVersusDae(context: MeasureContext): MeasureRun {
+  return (model, run) => {
+    const trainCodes = encodeSet(model, context.codeSet);
+    const testCodes = encodeSet(model, context.testBinary);
+    return {
+      ...likelihoodMeasures(model, context, run.seed),
+      ...reconstructionMeasures(model, context, run.seed),
+      [MEASURE.probe]: linearProbeAccuracy(trainCodes, testCodes, {
+        seed: run.seed,
+        steps: context.settings.probeSteps,
+      }),
+      [MEASURE.knn]: knnAccuracy(trainCodes, testCodes, 5),
+      ...generationMeasures(model, context, trainCodes, run.seed),
+    };
+  };
+}
+
+function likelihoodMeasures(model: Model, context: MeasureContext, seed: number): Record<string, number> {
+  if (model.config.kind !== "vae") return {};
+  const { iwaeImages, iwaeK } = context.settings;
+  const iwaeSet = sliceImageSet(context.testBinary, 0, iwaeImages);
+  return {
+    [MEASURE.elbo]: evaluateElbo(model, context.testBinary, { seed }).loss,
+    [MEASURE.iwae]: iwaeNll(model, iwaeSet, { k: iwaeK, seed }),
+  };
+}
+
+function reconstructionMeasures(model: Model, context: MeasureContext, seed: number): Record<string, number> {
+  const { testBinary, testGrey } = context;
+  const out: Record<string, number> = {
+    [MEASURE.reconNll]: reconstructionErrors(model, testBinary).bce,
+    [MEASURE.reconPsnr]: reconstructionErrors(model, testBinary, { target: testGrey }).psnr,
+  };
+  const psnrs = context.settings.testNoise.map((noise) => {
+    const psnr = denoisingPsnr(model, testBinary, noiseFunction(noise), { seed, target: testGrey }).denoised;
+    out[denoisingMeasure(noise)] = psnr;
+    return psnr;
+  });
+  out[MEASURE.denoisingMean] = psnrs.reduce((s, v) => s + v, 0) / psnrs.length;
+  out[MEASURE.codeShift] = codeShift(model, testBinary, context.settings.testNoise, seed);
+  return out;
+}
+
+/**
+ * How far input noise moves the codes, relative to their spread: E|mu(x~) - mu(x)|^2 divided by
+ * the total variance of mu(x) over the set, averaged over the noises. 0 when noise changes nothing;
+ * about 2 when the noisy code is as far from the clean one as an unrelated image's code.
+ */
+export function codeShift(model: Model, set: ImageSet, noises: NoiseConfig[], seed: number): number {
+  const shifts = noises.map((noise, k) => {
+    const rng = randomStream(seed, "noise", 1000 + k);
+    const corrupt = noiseFunction(noise);
+    let shift = 0;
+    const codes: tf.Tensor2D[] = [];
+    try {
+      for (const { x } of batches(set, 1000)) {
+        const [moved, mu] = tf.tidy(() => {
+          const clean = encode(model, x).mu;
+          const noisy = encode(model, corrupt(x, rng)).mu;
+          return [tf.sum(tf.square(tf.sub(noisy, clean))), clean];
+        });
+        shift += moved.dataSync()[0];
+        moved.dispose();
+        codes.push(mu);
+      }
+      const spread = tf.tidy(() => tf.sum(tf.moments(tf.concat(codes), 0).variance).dataSync()[0]);
+      return shift / set.n / spread;
+    } finally {
+      tf.dispose(codes);
+    }
+  });
+  return shifts.reduce((s, v) => s + v, 0) / shifts.length;
+}
+
+/**
+ * `n` codes drawn one of three ways: N(0, I), or a Gaussian or a mixture of Gaussians fitted by EM
+ * (maximum likelihood) to `codes` after training ("ex-post density estimation").
+ */
+export function sampleCodes(
+  sampler: Sampler,
+  codes: Codes,
+  n: number,
+  seed: number,
+  mixtureComponents = 10,
+): Float32Array {
+  if (sampler === "N(0, I)") {
+    const rng = randomStream(seed, "sampling");
+    return tf.tidy(
+      () => tf.randomNormal([n, codes.dim], 0, 1, "float32", rng.seed()).dataSync() as Float32Array,
+    );
+  }
+  const components = sampler === "fitted Gaussian" ? 1 : mixtureComponents;
+  return fitMixture(codes.values, codes.n, codes.dim, { components, seed }).sample(n, seed);
+}
+
+/** The decoder's pixel means for codes given as `n` rows of numbers: images `[n, pixels]`. */
+export function decodeCodes(model: Model, z: Float32Array): tf.Tensor2D {
+  const dim = model.config.latentDim;
+  return tf.tidy(() => outputMean(model, decode(model, tf.tensor2d(z, [z.length / dim, dim]))));
+}
+
+/** Generation scores of the images a model decodes from `samples` codes of a sampler. */
+export function scoreSampler(
+  model: Model,
+  context: MeasureContext,
+  codes: Codes,
+  sampler: Sampler,
+  seed: number,
+): GenerationScores {
+  const { samples, mixtureComponents } = context.settings;
+  const images = decodeCodes(model, sampleCodes(sampler, codes, samples, seed, mixtureComponents));
+  try {
+    return generationScores(context.classifier, context.reference, images);
+  } finally {
+    images.dispose();
+  }
+}
+
+function generationMeasures(
+  model: Model,
+  context: MeasureContext,
+  codes: Codes,
+  seed: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const sampler of SAMPLERS) {
+    const scores = scoreSampler(model, context, codes, sampler, seed);
+    const values: Record<GenerationScore, number> = {
+      Fréchet: scores.frechet,
+      precision: scores.precision,
+      recall: scores.recall,
+      "classes present": scores.classesPresent,
+      "label entropy": scores.labelEntropy,
+    };
+    for (const score of GENERATION_SCORES) out[samplerMeasure(score, sampler)] = values[score];
+  }
+  return out;
+}
