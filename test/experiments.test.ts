@@ -18,6 +18,7 @@ import {
   codeShift,
   contrast,
   differenceParts,
+  drawsInHoles,
   effectVerdict,
   factorialEffects,
   flippedVerdicts,
@@ -237,6 +238,23 @@ test("codes drawn from a fitted Gaussian have the codes' mean and spread; N(0, I
     JSON.stringify(column(1)),
   );
   assert.deepEqual(sampleCodes("N(0, I)", codes, 4, 9), sampleCodes("N(0, I)", codes, 4, 9));
+});
+
+test("draws in holes: draws on the training codes are not in holes, draws far from all of them are", () => {
+  const grid = Float32Array.from(
+    { length: 200 },
+    (_, i) => (Math.floor(i / 2) % 10) + (i % 2) * Math.floor(i / 20),
+  );
+  const codes = (values: Float32Array) => ({
+    values,
+    labels: new Uint8Array(values.length / 2),
+    n: values.length / 2,
+    dim: 2,
+  });
+  const train = codes(grid);
+  const test = codes(grid.map((v, i) => v + (i % 3) * 0.01));
+  const draws = Float32Array.from({ length: 40 }, (_, i) => (i < 20 ? grid[i] : 50 + i));
+  assert.equal(drawsInHoles(draws, train, test), 0.5);
 });
 
 function gauss(rng: Rng): number {

@@ -9,7 +9,8 @@
  * - codes: how far noise moves them (relative to their spread), linear-probe and k-NN accuracy;
  * - generation: images decoded from codes drawn three ways (N(0, I), a Gaussian and a mixture of
  *   Gaussians fitted to the training codes after training), scored against grey real test images
- *   in the classifier's features: Fréchet distance, precision, recall, classes present, label entropy.
+ *   in the classifier's features: Fréchet distance, precision, recall, classes present, label
+ *   entropy; and the share of the drawn codes that fall in the holes between the training codes.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ImageSet, batches, sliceImageSet } from "../data/batches";
@@ -22,12 +23,15 @@ import {
 } from "../eval/generation";
 import { evaluateElbo, iwaeNll } from "../eval/loss";
 import { fitMixture } from "../eval/mixture";
-import { type Codes, encodeSet, knnAccuracy, linearProbeAccuracy } from "../eval/probe";
+import { type Codes, encodeSet } from "../eval/codes";
+import { nearestDistances } from "../eval/nearest";
+import { knnAccuracy, linearProbeAccuracy } from "../eval/probe";
 import { denoisingPsnr, reconstructionErrors } from "../eval/reconstruction";
 import type { NoiseConfig } from "../model/config";
-import { type Model, decode, encode, outputMean } from "../model/model";
-import { noiseFunction } from "../model/noise";
+import { type Model, decodeMean, encode } from "../model/model";
+import { noiseFunction, noiseLabel } from "../model/noise";
 import { randomStream } from "../random";
+import { quantile } from "../statistics";
 import type { MeasureRun } from "./factorial";
 
 /** How codes are drawn to generate: the VAEs' prior, or a density fitted to the training codes. */
@@ -42,6 +46,7 @@ export const GENERATION_SCORES = [
   "recall",
   "classes present",
   "label entropy",
+  "draws in holes",
 ] as const;
 export type GenerationScore = (typeof GENERATION_SCORES)[number];
 
@@ -52,7 +57,7 @@ export function samplerMeasure(score: GenerationScore, sampler: Sampler): string
 
 /** The name of the denoising measure for one noise: "denoising PSNR (dB), masking p = 0.5". */
 export function denoisingMeasure(noise: NoiseConfig): string {
-  return `denoising PSNR (dB), ${noise.kind} ${noise.kind === "gaussian" ? "σ" : "p"} = ${noise.level}`;
+  return `denoising PSNR (dB), ${noiseLabel(noise)}`;
 }
 
 /** The measures that are not per sampler or per noise. */
@@ -69,7 +74,7 @@ export const MEASURE = {
 
 /** Whether lower or higher values of a measure are better. */
 export function betterDirection(measure: string): "lower" | "higher" {
-  return /-ELBO|IWAE|-log p|code shift|Fréchet/.test(measure) ? "lower" : "higher";
+  return /-ELBO|IWAE|-log p|code shift|Fréchet|holes/.test(measure) ? "lower" : "higher";
 }
 
 /** The sizes and seeds of the measurements. */
@@ -129,7 +134,7 @@ export function measureVaeVersusDae(context: MeasureContext): MeasureRun {
         steps: context.settings.probeSteps,
       }),
       [MEASURE.knn]: knnAccuracy(trainCodes, testCodes, 5),
-      ...generationMeasures(model, context, trainCodes, run.seed),
+      ...generationMeasures(model, context, trainCodes, testCodes, run.seed),
     };
   };
 }
@@ -215,19 +220,26 @@ export function sampleCodes(
 /** The decoder's pixel means for codes given as `n` rows of numbers: images `[n, pixels]`. */
 export function decodeCodes(model: Model, z: Float32Array): tf.Tensor2D {
   const dim = model.config.latentDim;
-  return tf.tidy(() => outputMean(model, decode(model, tf.tensor2d(z, [z.length / dim, dim]))));
+  return tf.tidy(() => decodeMean(model, tf.tensor2d(z, [z.length / dim, dim])));
 }
 
-/** Generation scores of the images a model decodes from `samples` codes of a sampler. */
-export function scoreSampler(
-  model: Model,
-  context: MeasureContext,
-  codes: Codes,
-  sampler: Sampler,
-  seed: number,
-): GenerationScores {
-  const { samples, mixtureComponents } = context.settings;
-  const images = decodeCodes(model, sampleCodes(sampler, codes, samples, seed, mixtureComponents));
+/** The scores of a set of images (every generation score but the holes, which are about codes). */
+export type ImageScores = Record<Exclude<GenerationScore, "draws in holes">, number>;
+
+/** The recorded scores of a set of images, by name. */
+export function imageScores(s: GenerationScores): ImageScores {
+  return {
+    Fréchet: s.frechet,
+    precision: s.precision,
+    recall: s.recall,
+    "classes present": s.classesPresent,
+    "label entropy": s.labelEntropy,
+  };
+}
+
+/** Generation scores of the images a model decodes from codes `z` (`n` rows of numbers). */
+export function scoreCodes(model: Model, context: MeasureContext, z: Float32Array): GenerationScores {
+  const images = decodeCodes(model, z);
   try {
     return generationScores(context.classifier, context.reference, images);
   } finally {
@@ -235,21 +247,38 @@ export function scoreSampler(
   }
 }
 
+/**
+ * The share of drawn codes `z` that lie in the holes between the training codes: farther from
+ * every training code than 99 % of the test codes are (notebook 01's measure).
+ */
+export function drawsInHoles(z: Float32Array, trainCodes: Codes, testCodes: Codes): number {
+  const dim = trainCodes.dim;
+  const [train, test, draws] = [trainCodes.values, testCodes.values, z].map((v) =>
+    tf.tensor2d(v, [v.length / dim, dim]),
+  );
+  try {
+    const far = quantile(nearestDistances(test, train), 0.99);
+    const nearest = nearestDistances(draws, train);
+    return nearest.filter((d) => d > far).length / nearest.length;
+  } finally {
+    tf.dispose([train, test, draws]);
+  }
+}
+
 function generationMeasures(
   model: Model,
   context: MeasureContext,
-  codes: Codes,
+  trainCodes: Codes,
+  testCodes: Codes,
   seed: number,
 ): Record<string, number> {
+  const { samples, mixtureComponents } = context.settings;
   const out: Record<string, number> = {};
   for (const sampler of SAMPLERS) {
-    const scores = scoreSampler(model, context, codes, sampler, seed);
+    const z = sampleCodes(sampler, trainCodes, samples, seed, mixtureComponents);
     const values: Record<GenerationScore, number> = {
-      Fréchet: scores.frechet,
-      precision: scores.precision,
-      recall: scores.recall,
-      "classes present": scores.classesPresent,
-      "label entropy": scores.labelEntropy,
+      ...imageScores(scoreCodes(model, context, z)),
+      "draws in holes": drawsInHoles(z, trainCodes, testCodes),
     };
     for (const score of GENERATION_SCORES) out[samplerMeasure(score, sampler)] = values[score];
   }

@@ -11,12 +11,12 @@ import { PROJECT_RUNS_DIR, type Classifier, loadClassifier } from "../eval/class
 import { generationScores } from "../eval/generation";
 import { makeFolders, replaceFile } from "../files";
 import { type RunMode, isQuick, runMode } from "../mode";
-import type { NoiseConfig } from "../model/config";
-import { mixedNoise } from "../model/noise";
+import { NOISE_KINDS, type NoiseConfig } from "../model/config";
+import { NOISE_LEVELS, mixedNoise } from "../model/noise";
 import { type FactorialDesign, type FactorialOptions, type FactorialResult, runFactorial } from "./factorial";
 import {
-  GENERATION_SCORES,
-  type GenerationScore,
+  type ImageScores,
+  imageScores,
   type MeasureContext,
   type MeasureSettings,
   measureContext,
@@ -47,11 +47,9 @@ export interface VaeVersusDaeSettings extends MeasureSettings {
 }
 
 /** The three kinds of noise of notebook 05 at three levels each, mild to strong. */
-export const TRAINING_NOISE: readonly NoiseConfig[] = [
-  ...[0.25, 0.5, 0.75].map((level) => ({ kind: "gaussian" as const, level })),
-  ...[0.25, 0.5, 0.75].map((level) => ({ kind: "masking" as const, level })),
-  ...[0.1, 0.25, 0.4].map((level) => ({ kind: "salt-and-pepper" as const, level })),
-];
+export const TRAINING_NOISE: readonly NoiseConfig[] = NOISE_KINDS.flatMap((kind) =>
+  NOISE_LEVELS[kind].map((level) => ({ kind, level })),
+);
 
 /** The settings of the experiment in the given run mode (default: the current one). */
 export function vaeVersusDaeSettings(mode: RunMode = runMode()): VaeVersusDaeSettings {
@@ -139,9 +137,6 @@ export async function experimentClassifier(
   });
 }
 
-/** Generation scores by name (see GENERATION_SCORES). */
-export type ScoreValues = Record<GenerationScore, number>;
-
 /** Everything the experiment produced on one dataset, as stored. */
 export interface VaeVersusDaeResult extends Omit<FactorialResult, "models"> {
   dataset: DatasetName;
@@ -149,20 +144,13 @@ export interface VaeVersusDaeResult extends Omit<FactorialResult, "models"> {
   settings: VaeVersusDaeSettings;
   classifier: { testAccuracy: number; testImages: number; trainImages: number };
   /** Real training images scored like generated ones: the floor of each generation score. */
-  real: ScoreValues;
+  real: ImageScores;
 }
 
 /** Scores `samples` real training images (grey) against the real test reference: the floor. */
-export function realScores(context: MeasureContext, trainSet: ImageSet): ScoreValues {
+export function realScores(context: MeasureContext, trainSet: ImageSet): ImageScores {
   const real = sliceImageSet(trainSet, trainSet.n - context.settings.samples, context.settings.samples);
-  const s = generationScores(context.classifier, context.reference, real);
-  return {
-    Fréchet: s.frechet,
-    precision: s.precision,
-    recall: s.recall,
-    "classes present": s.classesPresent,
-    "label entropy": s.labelEntropy,
-  };
+  return imageScores(generationScores(context.classifier, context.reference, real));
 }
 
 /**
