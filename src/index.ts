@@ -202,6 +202,7 @@ export {
   FACTOR_NAMES,
   Summaries,
   comparisonTable,
+  effectLines,
   effectVerdict,
   effectsTable,
   formatEffect,
@@ -245,6 +246,17 @@ export {
   vaeVersusDaeDesign,
   vaeVersusDaeSettings,
 } from "./experiments/vae-versus-dae";
+export {
+  CURVE_MEASURES,
+  HEADLINE_MEASURES,
+  boundsTable,
+  claimTable,
+  coverageLine,
+  frechetTable,
+  holeLines,
+  holesTable,
+  samplerImages,
+} from "./experiments/vae-versus-dae-report";
 export {
   type Claim,
   type ClaimVerdict,

@@ -26,6 +26,7 @@ import {
   judgeClaim,
   loadClassifier,
   loadExperiment,
+  maskingNoise,
   measureContext,
   measureVaeVersusDae,
   mixedNoise,
@@ -213,8 +214,8 @@ test("code shift is 0 for noise that changes nothing and positive for noise that
     { trainSet: set, seeds: [1], budgets: [1], noise: gaussianNoise(0), model: SMALL },
     1,
   );
-  assert.equal(codeShift(model, set, [{ kind: "gaussian", level: 0 }], 1), 0);
-  assert.ok(codeShift(model, set, [{ kind: "masking", level: 0.5 }], 1) > 0);
+  assert.equal(codeShift(model, set, gaussianNoise(0), new Rng(1)), 0);
+  assert.ok(codeShift(model, set, maskingNoise(0.5), new Rng(1)) > 0);
   model.encoder.dispose();
   model.decoder.dispose();
 });

@@ -211,20 +211,19 @@ export function differenceParts(
 /** One line per claim: its verdict at the largest budget, and whether it already held at the others. */
 export function claimLines(claims: Claim[], summaries: Summaries): string[] {
   const budgets = summaries.budgets();
+  const epochs = (n: number) => `${n} epoch${n === 1 ? "" : "s"}`;
   return claims.map((claim) => {
-    const [last, ...earlier] = budgets
-      .slice()
-      .reverse()
-      .map((b) => judgeClaim(claim, summaries, b));
-    const same = earlier.every((v) => v.verdict === last.verdict);
-    const history = same
-      ? `the same verdict after ${earlier.map((v) => v.epochs).join(" and ")} epochs`
-      : `after ${earlier
-          .reverse()
-          .map((v) => `${v.epochs} epochs it ${v.verdict}`)
-          .join(", ")}`;
+    const verdicts = budgets.map((b) => judgeClaim(claim, summaries, b));
+    const last = verdicts[verdicts.length - 1];
+    const earlier = verdicts.slice(0, -1);
+    const history =
+      earlier.length === 0
+        ? "no smaller budget"
+        : earlier.every((v) => v.verdict === last.verdict)
+          ? `the same verdict after ${earlier.map((v) => v.epochs).join(" and ")} epochs`
+          : earlier.map((v) => `after ${epochs(v.epochs)} it ${v.verdict}`).join(", ");
     const cause = last.factor ? `; explained by ${last.factor}` : "; no factor explains it beyond the spread";
-    return `(${claim.id}) "${claim.claim}" ${last.verdict} after ${last.epochs} epochs${cause} (${history}).`;
+    return `(${claim.id}) "${claim.claim}" ${last.verdict} after ${epochs(last.epochs)}${cause} (${history}).`;
   });
 }
 

@@ -92,16 +92,26 @@ export function formatEffect(e: Effect): string {
   return `${e.effect >= 0 ? "+" : ""}${e.effect.toFixed(digits)} ± ${e.se.toFixed(digits)}`;
 }
 
-/** One row per measure, one column per cell: "mean ± std" over seeds at budget `epochs`. */
+/**
+ * One row per measure, one column per cell: "mean ± std" over seeds at budget `epochs`; with
+ * `floor`, a last column of reference values for the measures it names (e.g. real images' scores).
+ */
 export function comparisonTable(
   summaries: Summaries,
   epochs: number,
   measures: string[] = summaries.measures(),
+  floor?: { name: string; value: (measure: string) => number | undefined },
 ): Record<string, string>[] {
-  return measures.map((measure) => ({
-    measure,
-    ...Object.fromEntries(CELLS.map((c) => [c.name, formatSummary(summaries.get(c.name, measure, epochs))])),
-  }));
+  return measures.map((measure) => {
+    const row: Record<string, string> = {
+      measure,
+      ...Object.fromEntries(
+        CELLS.map((c) => [c.name, formatSummary(summaries.get(c.name, measure, epochs))]),
+      ),
+    };
+    if (floor) row[floor.name] = floor.value(measure)?.toFixed(3) ?? "";
+    return row;
+  });
 }
 
 /** The factors of the design, as the conclusions name them. */
@@ -147,6 +157,30 @@ export function effectVerdict(
   return { measure, effects, signs, cause, sentence: `${measure}: ${parts.join("; ")}; ${named}` };
 }
 
+/**
+ * For each measure, the conclusion at the largest budget (its effects and cause) and whether the
+ * same factor was the cause after the smaller budgets.
+ */
+export function effectLines(summaries: Summaries, measures: string[]): string[] {
+  const budgets = summaries.budgets();
+  const last = budgets[budgets.length - 1];
+  const smaller = budgets.slice(0, -1);
+  return measures.flatMap((measure) => {
+    const verdict = effectVerdict(summaries, measure, last);
+    if (!verdict) return [];
+    const same = smaller.filter((b) => effectVerdict(summaries, measure, b)?.cause === verdict.cause);
+    const held =
+      smaller.length === 0
+        ? "no smaller budget was measured"
+        : same.length === smaller.length
+          ? `the same cause after every smaller budget (${smaller.join(", ")} epochs)`
+          : same.length
+            ? `the same cause after ${same.join(" and ")} of ${smaller.join(", ")} epochs`
+            : `another cause after each smaller budget (${smaller.join(", ")} epochs)`;
+    return [`${verdict.sentence} ${held[0].toUpperCase()}${held.slice(1)}.`];
+  });
+}
+
 /** Main effects and interaction of each measure as table rows ("effect ± se"), with the cause named. */
 export function effectsTable(summaries: Summaries, epochs: number, measures = summaries.measures()) {
   return measures.flatMap((measure) => {
@@ -183,8 +217,9 @@ export function learningCurve(
   }
   if (Object.keys(series).length === 0)
     throw new Error(`learningCurve: no model has "${measure}" at every budget.`);
-  const figure = lineChart(series, {
+  return lineChart(series, {
     x: budgets,
+    xLog: true,
     errorY: errors,
     title: options.title ?? `${measure} against training epochs (mean ± std over seeds)`,
     xTitle: "epochs trained",
@@ -192,6 +227,4 @@ export function learningCurve(
     width: 640,
     height: 380,
   });
-  figure.layout.xaxis = { ...(figure.layout.xaxis as object), type: "log", tickvals: budgets };
-  return figure;
 }

@@ -29,8 +29,8 @@ import { knnAccuracy, linearProbeAccuracy } from "../eval/probe";
 import { denoisingPsnr, reconstructionErrors } from "../eval/reconstruction";
 import type { NoiseConfig } from "../model/config";
 import { type Model, decodeMean, encode } from "../model/model";
-import { noiseFunction, noiseLabel } from "../model/noise";
-import { randomStream } from "../random";
+import { type NoiseFn, noiseFunction, noiseLabel } from "../model/noise";
+import { type Rng, randomStream } from "../random";
 import { quantile } from "../statistics";
 import type { MeasureRun } from "./factorial";
 
@@ -84,8 +84,11 @@ export interface MeasureSettings {
   /** Test images of the IWAE estimate, and its importance samples per image. */
   iwaeImages: number;
   iwaeK: number;
-  /** Full-batch steps of the linear probe's fit. */
+  /** Full-batch steps of the linear probe's fit, and of each further fit along its penalty path. */
   probeSteps: number;
+  probePathSteps: number;
+  /** Test images whose codes the code shift compares, clean against corrupted. */
+  shiftImages: number;
   /** Components of the fitted mixture. */
   mixtureComponents: number;
   /** The noises of the denoising and code-stability measures. */
@@ -132,6 +135,7 @@ export function measureVaeVersusDae(context: MeasureContext): MeasureRun {
       [MEASURE.probe]: linearProbeAccuracy(trainCodes, testCodes, {
         seed: run.seed,
         steps: context.settings.probeSteps,
+        pathSteps: context.settings.probePathSteps,
       }),
       [MEASURE.knn]: knnAccuracy(trainCodes, testCodes, 5),
       ...generationMeasures(model, context, trainCodes, testCodes, run.seed),
@@ -161,39 +165,38 @@ function reconstructionMeasures(model: Model, context: MeasureContext, seed: num
     return psnr;
   });
   out[MEASURE.denoisingMean] = psnrs.reduce((s, v) => s + v, 0) / psnrs.length;
-  out[MEASURE.codeShift] = codeShift(model, testBinary, context.settings.testNoise, seed);
+  const shiftSet = sliceImageSet(testBinary, 0, context.settings.shiftImages);
+  const shifts = context.settings.testNoise.map((noise, k) =>
+    codeShift(model, shiftSet, noiseFunction(noise), randomStream(seed, "noise", 1000 + k)),
+  );
+  out[MEASURE.codeShift] = shifts.reduce((s, v) => s + v, 0) / shifts.length;
   return out;
 }
 
 /**
  * How far input noise moves the codes, relative to their spread: E|mu(x~) - mu(x)|^2 divided by
- * the total variance of mu(x) over the set, averaged over the noises. 0 when noise changes nothing;
- * about 2 when the noisy code is as far from the clean one as an unrelated image's code.
+ * the total variance of mu(x) over the set, with the noise drawn from `rng`. 0 when the noise
+ * changes nothing; about 2 when a noisy code is as far from its clean code as an unrelated image's.
  */
-export function codeShift(model: Model, set: ImageSet, noises: NoiseConfig[], seed: number): number {
-  const shifts = noises.map((noise, k) => {
-    const rng = randomStream(seed, "noise", 1000 + k);
-    const corrupt = noiseFunction(noise);
-    let shift = 0;
-    const codes: tf.Tensor2D[] = [];
-    try {
-      for (const { x } of batches(set, 1000)) {
-        const [moved, mu] = tf.tidy(() => {
-          const clean = encode(model, x).mu;
-          const noisy = encode(model, corrupt(x, rng)).mu;
-          return [tf.sum(tf.square(tf.sub(noisy, clean))), clean];
-        });
-        shift += moved.dataSync()[0];
-        moved.dispose();
-        codes.push(mu);
-      }
-      const spread = tf.tidy(() => tf.sum(tf.moments(tf.concat(codes), 0).variance).dataSync()[0]);
-      return shift / set.n / spread;
-    } finally {
-      tf.dispose(codes);
+export function codeShift(model: Model, set: ImageSet, noise: NoiseFn, rng: Rng): number {
+  let shift = 0;
+  const codes: tf.Tensor2D[] = [];
+  try {
+    for (const { x } of batches(set, 1000)) {
+      const [moved, mu] = tf.tidy(() => {
+        const clean = encode(model, x).mu;
+        const noisy = encode(model, noise(x, rng)).mu;
+        return [tf.sum(tf.square(tf.sub(noisy, clean))), clean];
+      });
+      shift += moved.dataSync()[0];
+      moved.dispose();
+      codes.push(mu);
     }
-  });
-  return shifts.reduce((s, v) => s + v, 0) / shifts.length;
+    const spread = tf.tidy(() => tf.sum(tf.moments(tf.concat(codes), 0).variance).dataSync()[0]);
+    return shift / set.n / spread;
+  } finally {
+    tf.dispose(codes);
+  }
 }
 
 /**

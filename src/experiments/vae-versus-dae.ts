@@ -61,7 +61,9 @@ export function vaeVersusDaeSettings(mode: RunMode = runMode()): VaeVersusDaeSet
     samples: quick ? 100 : 2000,
     iwaeImages: quick ? 20 : 200,
     iwaeK: quick ? 5 : 100,
-    probeSteps: quick ? 30 : 300,
+    probeSteps: quick ? 30 : 150,
+    probePathSteps: quick ? 10 : 50,
+    shiftImages: quick ? 100 : 2000,
     mixtureComponents: 10,
     seeds: [1, 2, 3],
     budgets: quick ? [1, 2, 3] : [1, 3, 10],
@@ -154,15 +156,16 @@ export function realScores(context: MeasureContext, trainSet: ImageSet): ImageSc
 }
 
 /**
- * Runs the whole experiment on `dataset`: data, classifier, every cell and seed, every budget.
- * Models asked for with `keep` are returned (the caller disposes them); the classifier is freed.
+ * Runs the whole experiment on `dataset`: data (or `data`, loaded before with the same settings),
+ * classifier, every cell and seed, every budget. Models asked for with `keep` are returned (the
+ * caller disposes them); the classifier is freed.
  */
 export async function runVaeVersusDae(
   dataset: DatasetName,
   settings: VaeVersusDaeSettings = vaeVersusDaeSettings(),
-  options: FactorialOptions = {},
+  options: FactorialOptions & { data?: VaeVersusDaeData } = {},
 ): Promise<VaeVersusDaeResult & Pick<FactorialResult, "models">> {
-  const data = await vaeVersusDaeData(dataset, settings);
+  const data = options.data ?? (await vaeVersusDaeData(dataset, settings));
   const classifier = await experimentClassifier(dataset, settings, options.log);
   try {
     const context = measureContext(classifier, data, settings);
