@@ -10,9 +10,8 @@ import { randomStream } from "../random";
 import { type Exercise, report } from "./check";
 import { nb00 } from "./nb00";
 import { nb06 } from "./nb06";
-import { nb07 } from "./nb07";
 
-const EXERCISES = { ...nb00, ...nb06, ...nb07 };
+const EXERCISES = { ...nb00, ...nb06 };
 
 /** The ID of an exercise: the notebook's number and the exercise's, as "03.1". */
 export type ExerciseId = keyof typeof EXERCISES;
