@@ -140,3 +140,37 @@ test("exercise 09.2 checks V(D*, G) on seeded distributions, with points of prob
   assert.match(constant, /✗ not yet\./);
   assert.doesNotMatch(constant, /1\.386|log 4|JSD|Jensen/);
 });
+
+test("exercise 06.1 tries random cell means and names the forgotten interaction", async () => {
+  type E = { kl: number; noise: number; interaction: number };
+  const right = await capture(() => exercise("06.1", (e: E) => e.noise - e.interaction / 2));
+  assert.match(right, /✓ your answer holds/);
+  const averaged = await capture(() => exercise("06.1", (e: E) => e.noise));
+  assert.match(averaged, /✗ not yet\. that is the noise effect averaged over both rows/);
+  const sign = await capture(() => exercise("06.1", (e: E) => e.noise + e.interaction / 2));
+  assert.match(sign, /✗ not yet\. the interaction enters with the other sign/);
+});
+
+test("exercise 06.2 accepts the gap of Welch's rule for three seeds and never prints it", async () => {
+  assert.match(await capture(() => exercise("06.2", 1.63)), /✓ your answer holds/);
+  const single = await capture(() => exercise("06.2", 2 * Math.sqrt(2)));
+  assert.match(single, /✗ not yet\. each side is a mean of three values/);
+  const oneSided = await capture(() => exercise("06.2", 2 / Math.sqrt(3)));
+  assert.match(oneSided, /✗ not yet\. both means are uncertain/);
+  for (const printed of [single, oneSided]) assert.doesNotMatch(printed, /1\.6|1\.63/);
+});
+
+test("exercise 06.3 checks a mixture's log-density far from its components, where a plain sum underflows", async () => {
+  type Mix = (z: number[], w: number[], m: number[][], v: number[][]) => number;
+  const logComponent = (z: number[], m: number[], v: number[]) =>
+    z.reduce((s, zd, d) => s - 0.5 * (Math.log(2 * Math.PI * v[d]) + (zd - m[d]) ** 2 / v[d]), 0);
+  const naive: Mix = (z, w, m, v) =>
+    Math.log(w.reduce((s, wk, k) => s + wk * Math.exp(logComponent(z, m[k], v[k])), 0));
+  const stable: Mix = (z, w, m, v) => {
+    const logs = w.map((wk, k) => Math.log(wk) + logComponent(z, m[k], v[k]));
+    const top = Math.max(...logs);
+    return top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0));
+  };
+  assert.match(await capture(() => exercise("06.3", stable)), /✓ your answer holds/);
+  assert.match(await capture(() => exercise("06.3", naive)), /✗ not yet\. .*log-sum-exp/);
+});
