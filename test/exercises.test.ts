@@ -5,20 +5,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkExercise, exercise, loadClassifier, mixturePrior, realReference, selectBackend } from "../src";
+import { capture } from "./console-capture";
 import { syntheticImages } from "./library-fixtures";
-
-/** The lines a call printed (awaited when it returns a promise). */
-async function capture(f: () => void | Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await f();
-    return lines.join("\n");
-  } finally {
-    console.log = log;
-  }
-}
 
 test("an untouched exercise is 'not attempted'; an answer holds or gets a hint that hides the answer", async () => {
   const secret = 42;
@@ -236,4 +224,38 @@ test("exercise 12.2 checks a mixture's log-density on seeded random cases and na
     await capture(() => exercise("12.2", (z) => tf.zeros([z.shape[0]]))),
     /differ from the mixture's/,
   );
+});
+
+test("exercise 06.1 tries random cell means and names the forgotten interaction", async () => {
+  type E = { kl: number; noise: number; interaction: number };
+  const right = await capture(() => exercise("06.1", (e: E) => e.noise - e.interaction / 2));
+  assert.match(right, /✓ your answer holds/);
+  const averaged = await capture(() => exercise("06.1", (e: E) => e.noise));
+  assert.match(averaged, /✗ not yet\. that is the noise effect averaged over both rows/);
+  const sign = await capture(() => exercise("06.1", (e: E) => e.noise + e.interaction / 2));
+  assert.match(sign, /✗ not yet\. the interaction enters with the other sign/);
+});
+
+test("exercise 06.2 accepts the gap of Welch's rule for three seeds and never prints it", async () => {
+  assert.match(await capture(() => exercise("06.2", 1.63)), /✓ your answer holds/);
+  const single = await capture(() => exercise("06.2", 2 * Math.sqrt(2)));
+  assert.match(single, /✗ not yet\. each side is a mean of three values/);
+  const oneSided = await capture(() => exercise("06.2", 2 / Math.sqrt(3)));
+  assert.match(oneSided, /✗ not yet\. both means are uncertain/);
+  for (const printed of [single, oneSided]) assert.doesNotMatch(printed, /1\.6|1\.63/);
+});
+
+test("exercise 06.3 checks a mixture's log-density far from its components, where a plain sum underflows", async () => {
+  type Mix = (z: number[], w: number[], m: number[][], v: number[][]) => number;
+  const logComponent = (z: number[], m: number[], v: number[]) =>
+    z.reduce((s, zd, d) => s - 0.5 * (Math.log(2 * Math.PI * v[d]) + (zd - m[d]) ** 2 / v[d]), 0);
+  const naive: Mix = (z, w, m, v) =>
+    Math.log(w.reduce((s, wk, k) => s + wk * Math.exp(logComponent(z, m[k], v[k])), 0));
+  const stable: Mix = (z, w, m, v) => {
+    const logs = w.map((wk, k) => Math.log(wk) + logComponent(z, m[k], v[k]));
+    const top = Math.max(...logs);
+    return top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0));
+  };
+  assert.match(await capture(() => exercise("06.3", stable)), /✓ your answer holds/);
+  assert.match(await capture(() => exercise("06.3", naive)), /✗ not yet\. .*log-sum-exp/);
 });
