@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
-import { PLOTLY_NBEXTENSION } from "../src/figures/plotly";
+import { PLOTLY_NBEXTENSION } from "../src";
 
 /** The kernel name the notebooks' metadata asks for. */
 export const KERNEL_NAME = "tslab";

@@ -7,7 +7,8 @@
  * nbviewer). tslab keeps the function that writes a whole `display_data` content in its `jupyter`
  * module (`lastWriteDisplayData`, set for every executed cell); we reach it through Node's module
  * cache, which also works when the notebook's tslab and this library's tslab are different copies.
- * Outside a notebook (scripts, tests) the plain-text form is printed instead.
+ * Outside a notebook (scripts, tests) the plain-text form is printed instead; inside a kernel whose
+ * tslab lacks that function, too, after a one-time warning that says what is missing and lost.
  */
 
 import { randomBytes } from "node:crypto";
@@ -30,12 +31,32 @@ interface DisplayContent {
 
 type WriteDisplayData = (content: DisplayContent, update: boolean) => void;
 
+/** Whether this process is a tslab kernel (started as `tslab kernel ...`), whatever tslab's internals. */
+function isTslabKernel(): boolean {
+  return /[\\/]tslab[\\/]/.test(process.argv[1] ?? "") && process.argv[2] === "kernel";
+}
+
+let writerMissingSaid = false;
+
+/** What a tslab kernel without the private writer loses, said once per kernel. */
+export const WRITER_MISSING =
+  "vae-lab: this tslab kernel has no lastWriteDisplayData in tslab/dist/jupyter.js (a private " +
+  "part of tslab that the library relies on to send a chart or image as one output with several " +
+  "forms; it was written against tslab 1.0.22). Charts, images and tables are shown as plain text " +
+  "only: no interactive charts, no static images, no HTML tables. Run `npm ci` to get the tslab " +
+  "that package-lock.json names, and restart the kernel.";
+
 /** The kernel's display writer, or null when no tslab kernel is executing in this process. */
 function kernelWriter(): WriteDisplayData | null {
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
     const writer: unknown = mod?.exports?.lastWriteDisplayData;
     if (typeof writer === "function") return writer as WriteDisplayData;
+  }
+  // Inside a kernel, falling back to text without a word would look like a chart that never came.
+  if (isTslabKernel() && !writerMissingSaid) {
+    writerMissingSaid = true;
+    console.warn(WRITER_MISSING);
   }
   return null;
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Figure } from "./charts";
+import { readableFigure } from "./readable";
 
 /** Path of the bundled plotly.js (from the `plotly.js-dist-min` package). */
 export function plotlyPath(): string {
@@ -47,24 +48,25 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, "&#39;");
 }
 
-/** Title text of a figure, or "" . */
+/** Title text of a figure, or "", on one line (a title wrapped to fit its figure has <br> breaks). */
 export function figureTitle(fig: Figure): string {
-  return fig.layout.title?.text ?? "";
+  return (fig.layout.title?.text ?? "").replace(/<br\s*\/?>/gi, " ");
 }
 
 /** Where plotly.js is served to the classic Notebook, under /nbextensions/ (set-up copies it there). */
 export const PLOTLY_NBEXTENSION = "vae-lab/plotly.min.js";
 
 /**
- * The figure as a chart output carries it (plotly's MIME type and the HTML): data, layout and the
- * config every view uses, with fractional numbers cut to 7 significant digits. The library's data
- * are float32, which hold no more, and JSON would print up to 17 (the spec of a 2-D latent scatter
- * of 3,000 codes with ellipses is then half as long).
+ * The figure as a chart output carries it (plotly's MIME type and the HTML): laid out to be read
+ * (`readableFigure`), with the config every view uses, and fractional numbers cut to 7 significant
+ * digits. The library's data are float32, which hold no more, and JSON would print up to 17 (the
+ * spec of a 2-D latent scatter of 3,000 codes with ellipses is then half as long).
  */
 export function figureSpec(fig: Figure): Required<Figure> {
+  const { data, layout } = readableFigure(fig);
   const spec = {
-    data: fig.data,
-    layout: fig.layout,
+    data,
+    layout,
     config: { responsive: false, displaylogo: false, ...fig.config },
   };
   return JSON.parse(
