@@ -46,7 +46,7 @@ export function quadrantMask(observed: Quadrants, rows = 28, cols = 28): Float32
     for (let c = 0; c < cols; c++) {
       const bottom = r >= rows / 2;
       const left = c < cols / 2;
-      const seen = observed === 1 ? bottom && left : observed === 2 ? left : bottom || left;
+      const seen = observed === 1 ? bottom && left : observed === 2 ? left : !(bottom && !left);
       mask[r * cols + c] = seen ? 1 : 0;
     }
   return mask;

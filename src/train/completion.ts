@@ -17,7 +17,7 @@ import { updateOn } from "./update";
 export function completionBaselineStep(mask: Float32Array): StepFunction {
   return (model, optimizer, batch) =>
     withMask(mask, (m) =>
-      updateOn("the completion baseline's step", trainableVariables(model), optimizer, () => {
+      updateOn(trainableVariables(model), optimizer, () => {
         const loss = tf.mean(
           missingNegLogLikelihood(batch.x, baselineLogits(model, batch.x, m), m),
         ) as tf.Scalar;
@@ -41,7 +41,7 @@ export function completionCvaeStep(cvae: CompletionCvae, baseline: Model, mask: 
     if (!batch.eps) throw new Error("completionCvaeStep: the batch has no eps (cvae.vae must be a VAE).");
     const eps = batch.eps;
     return withMask(mask, (m) =>
-      updateOn("the completion CVAE's step", variables(), optimizer, () => {
+      updateOn(variables(), optimizer, () => {
         const { loss, recon, kl } = completionLoss(cvae, baseline, batch.x, m, eps);
         return [loss, recon, kl];
       }),

@@ -52,7 +52,7 @@ export function m2Step(m2: M2, options: M2StepOptions): StepFunction {
     ) as tf.Tensor2D;
     try {
       const m2Batch = { unlabelled: batch.x, unlabelledEps: batch.eps, labelled, labels: y, labelledEps };
-      return updateOn("M2's step", m2Variables(m2), optimizer, () => {
+      return updateOn(m2Variables(m2), optimizer, () => {
         const p = m2Loss(m2, m2Batch, options.weights);
         return [p.loss, p.unlabelled, p.classification];
       });

@@ -3,16 +3,27 @@
  * a model's encoder and decoder (M2's classifier, a conditional prior network).
  */
 import * as tf from "@tensorflow/tfjs";
-import { NonFiniteLossError, type StepResult } from "./step";
+import type { StepResult } from "./step";
+
+/** Thrown when a loss or gradient is NaN or infinite; the weights are left as before the step. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    /** What the step computed (contains the NaN/Inf). */
+    readonly result: StepResult,
+  ) {
+    super(message);
+    this.name = "NonFiniteLossError";
+  }
+}
 
 /**
  * Computes `terms()` ([loss, part, part], scalars), the gradient of the loss with respect to
  * `variables`, and applies it with `optimizer`. Returns the three numbers as `loss`, `recon` and
  * `kl`, with the gradient's global norm. If one is NaN or infinite the weights are left unchanged
- * and a {@link NonFiniteLossError} naming `what` is thrown.
+ * and a {@link NonFiniteLossError} is thrown.
  */
 export function updateOn(
-  what: string,
   variables: tf.Variable[],
   optimizer: tf.Optimizer,
   terms: () => [tf.Scalar, tf.Scalar, tf.Scalar],
@@ -25,7 +36,9 @@ export function updateOn(
       return t[0];
     }, variables);
     const gradNorm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-    return { numbers: tf.concat([parts, tf.reshape(gradNorm, [1])]), grads };
+    const numbers = tf.concat([parts, tf.reshape(gradNorm, [1])]);
+    parts.dispose(); // kept to outlive variableGrads' own clean-up; copied into numbers now
+    return { numbers, grads };
   });
   const [loss, recon, kl, gradNorm] = numbers.dataSync();
   numbers.dispose();
@@ -33,7 +46,7 @@ export function updateOn(
   if (![loss, recon, kl, gradNorm].every(Number.isFinite)) {
     tf.dispose(grads);
     throw new NonFiniteLossError(
-      `${what}: the loss or its gradient is not finite (loss ${loss}, gradient norm ${gradNorm}); the weights were not updated.`,
+      `The loss or its gradient is not finite (loss ${loss}, recon ${recon}, kl ${kl}, gradient norm ${gradNorm}); the weights were not updated.`,
       result,
     );
   }
