@@ -65,7 +65,14 @@ export {
   trainableVariables,
 } from "./model/model";
 export { NOISE_LEVELS, noiseLabel } from "./model/noise";
-export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
+export {
+  type NoiseFn,
+  gaussianNoise,
+  maskingNoise,
+  mixedNoise,
+  noiseFunction,
+  saltAndPepperNoise,
+} from "./model/noise";
 /** Priors p(z): N(0, I), a learned mixture of Gaussians, the VampPrior. */
 export {
   type MixturePriorOptions,
@@ -75,6 +82,40 @@ export {
   standardNormalPrior,
   vampPrior,
 } from "./model/priors";
+
+/** A GAN of the VAE's size (notebook 09): the two networks, their losses, their steps, the loop. */
+export {
+  type Gan,
+  type GanConfig,
+  createGan,
+  discriminate,
+  discriminatorLoss,
+  discriminatorVariables,
+  disposeGan,
+  generate,
+  generatorLoss,
+  generatorVariables,
+} from "./model/gan";
+export {
+  GAN_ADAM,
+  type GanAdamSettings,
+  type GanBatch,
+  type GanOptimizers,
+  type GanStepFunction,
+  type GanStepResult,
+  type GeneratorLoss,
+  createGanOptimizers,
+  discriminatorStep,
+  ganStep,
+  generatorStep,
+} from "./model/gan-steps";
+export {
+  type GanEpochRecord,
+  type GanTrainOptions,
+  type GanTrainResult,
+  formatGanEpoch,
+  trainGan,
+} from "./model/gan-training";
 
 /**
  * Conditional and semi-supervised VAEs: the label as an input of both networks (q(z | x, y),
@@ -277,6 +318,115 @@ export {
   labelScores,
   realReference,
 } from "./eval/generation";
+
+/**
+ * Experiments: a factorial design (the KL term x the input: AE, DAE, VAE, denoising VAE) trained
+ * over seeds and measured at several budgets into one tidy table; its statistics (Welch's t, main
+ * effects and interaction); the VAE-versus-DAE protocol of notebooks 06 and 07, its measures and
+ * the articles' claims.
+ */
+export {
+  type Cell,
+  type CellName,
+  type FactorialDesign,
+  type FactorialOptions,
+  type FactorialResult,
+  type FactorialRow,
+  type MeasureRun,
+  type RunInfo,
+  type RunTime,
+  CELLS,
+  cellModel,
+  runFactorial,
+} from "./experiments/factorial";
+export {
+  type CellSummaries,
+  type Effect,
+  type FactorialEffects,
+  type Summary,
+  BEYOND_SPREAD,
+  compare,
+  contrast,
+  factorialEffects,
+  summarise,
+  welchT,
+} from "./experiments/effects";
+export {
+  type EffectVerdict,
+  type Factor,
+  FACTOR_NAMES,
+  Summaries,
+  comparisonTable,
+  effectLines,
+  effectVerdict,
+  effectsTable,
+  formatEffect,
+  formatSummary,
+  learningCurve,
+} from "./experiments/summaries";
+export {
+  type GenerationScore,
+  type ImageScores,
+  type MeasureContext,
+  type MeasureSettings,
+  type Sampler,
+  GENERATION_SCORES,
+  MEASURE,
+  SAMPLERS,
+  betterDirection,
+  codeShift,
+  decodeCodes,
+  denoisingMeasure,
+  drawsInHoles,
+  imageScores,
+  measureContext,
+  measureVaeVersusDae,
+  sampleCodes,
+  samplerMeasure,
+  scoreCodes,
+} from "./experiments/vae-versus-dae-measures";
+export {
+  type VaeVersusDaeData,
+  type VaeVersusDaeResult,
+  type VaeVersusDaeSettings,
+  CLASSIFIER_ACCURACY_FLOOR,
+  TRAINING_NOISE,
+  experimentClassifier,
+  experimentFile,
+  loadExperiment,
+  realScores,
+  runVaeVersusDae,
+  saveExperiment,
+  vaeVersusDaeData,
+  vaeVersusDaeDesign,
+  vaeVersusDaeSettings,
+} from "./experiments/vae-versus-dae";
+export {
+  CURVE_MEASURES,
+  HEADLINE_MEASURES,
+  boundsTable,
+  claimTable,
+  coverageLine,
+  frechetTable,
+  holeLines,
+  holesTable,
+  samplerImages,
+} from "./experiments/vae-versus-dae-report";
+export {
+  type Claim,
+  type ClaimVerdict,
+  type Comparison,
+  type ComparisonOutcome,
+  type Side,
+  type Verdict,
+  SAMPLING_PART,
+  claimLines,
+  differenceParts,
+  flippedVerdicts,
+  judgeClaim,
+  vaeVersusDaeClaims,
+  verdicts,
+} from "./experiments/claims";
 
 /** Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness. */
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
