@@ -5,20 +5,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkExercise, exercise, klGaussians, loadClassifier, realReference, selectBackend } from "../src";
+import { capture } from "./console-capture";
 import { syntheticImages } from "./library-fixtures";
-
-/** The lines a call printed (awaited when it returns a promise). */
-async function capture(f: () => void | Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await f();
-    return lines.join("\n");
-  } finally {
-    console.log = log;
-  }
-}
 
 test("an untouched exercise is 'not attempted'; an answer holds or gets a hint that hides the answer", async () => {
   const secret = 42;
