@@ -5,7 +5,14 @@
 
 /** The maths: likelihoods, KL, reparameterization, the forward pass, losses and bounds. */
 export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./model/likelihoods";
-export { klMonteCarlo, klPerDimension, klStandardNormal, logNormal, logStandardNormal } from "./model/kl";
+export {
+  klGaussians,
+  klMonteCarlo,
+  klPerDimension,
+  klStandardNormal,
+  logNormal,
+  logStandardNormal,
+} from "./model/kl";
 export { reparameterize } from "./model/reparameterize";
 export { type Forward, forward } from "./model/forward";
 export {
@@ -109,6 +116,65 @@ export {
   formatGanEpoch,
   trainGan,
 } from "./model/gan-training";
+
+/**
+ * Conditional and semi-supervised VAEs: the label as an input of both networks (q(z | x, y),
+ * p(x | z, y)), and M2, where the label is a latent variable of the images that have none.
+ */
+export {
+  checkCondition,
+  conditionalElbo,
+  conditionalForward,
+  conditionalLoss,
+  createConditionalVae,
+  decodeConditional,
+  decodeWithEachLabel,
+  encodeConditional,
+  encodeEveryLabel,
+  sampleConditional,
+} from "./model/conditional";
+export {
+  type M2,
+  type M2Batch,
+  type M2LossParts,
+  type M2Options,
+  type M2Weights,
+  classificationLoss,
+  createLabelClassifier,
+  createM2,
+  disposeM2,
+  labelledNegBound,
+  m2Loss,
+  m2Variables,
+  unlabelledNegBound,
+} from "./model/m2";
+export {
+  type LabelsAloneOptions,
+  type M2StepOptions,
+  classifierAccuracy,
+  m2Step,
+  trainOnLabelsAlone,
+} from "./train/semi-supervised";
+export { type LabelledSplit, splitLabelled } from "./data/labelled-split";
+export { conditionalTestBound, meanKlPerDimension } from "./eval/conditional";
+export { updateOn } from "./train/update";
+/** Image completion (Sohn et al. 2015, as Pyro's tutorial runs it): quadrants in, the rest out. */
+export {
+  type CompletionCvae,
+  MISSING,
+  type Quadrants,
+  baselineLogits,
+  completeDigits,
+  completionLoss,
+  completionPrior,
+  createCompletionBaseline,
+  createCompletionCvae,
+  missingNegLogLikelihood,
+  observedPart,
+  quadrantMask,
+} from "./model/completion";
+export { completionBaselineStep, completionCvaeStep } from "./train/completion";
+export { type CompletionScoreOptions, type CompletionScores, completionScores } from "./eval/completion";
 
 /**
  * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkExercise, exercise, loadClassifier, realReference, selectBackend } from "../src";
+import { checkExercise, exercise, klGaussians, loadClassifier, realReference, selectBackend } from "../src";
 import { capture } from "./console-capture";
 import { syntheticImages } from "./library-fixtures";
 
@@ -77,6 +77,40 @@ test("an exercise ID that does not exist is an error listing the ones that do", 
     () => exercise("99.1" as "00.1", 1),
     /There is no exercise "99\.1": IDs look like "03\.1" \(00\.1, 00\.2/,
   );
+});
+
+test("exercise 10.1 passes the closed form on random cases and names a reversed KL without the formula", async () => {
+  await selectBackend({ backend: "cpu" });
+  const right = (m1: tf.Tensor2D, l1: tf.Tensor2D, m2: tf.Tensor2D, l2: tf.Tensor2D) =>
+    klGaussians(m1, l1, m2, l2);
+  assert.match(await capture(() => exercise("10.1", right)), /✓ your answer holds/);
+  const reversed = await capture(() => exercise("10.1", (m1, l1, m2, l2) => klGaussians(m2, l2, m1, l1)));
+  assert.match(reversed, /✗ not yet\. that is the KL the other way round/);
+  const twice = await capture(() =>
+    exercise("10.1", (m1, l1, m2, l2) => tf.mul(2, klGaussians(m1, l1, m2, l2))),
+  );
+  assert.match(twice, /twice the KL/);
+  const perDim = await capture(() => exercise("10.1", (m1) => tf.zerosLike(m1)));
+  assert.match(perDim, /one number per row/);
+});
+
+test("exercise 10.2 runs the count asked for and compares the prediction with the measured lead", async () => {
+  const asked: number[] = [];
+  const run = async (perClass: number) => {
+    asked.push(perClass);
+    return { m2: 0.9, baseline: 0.88 }; // a lead of 0.02
+  };
+  const given = { run, lead10: 0.1 };
+  assert.match(await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "shrinks" }, given)), /✓/);
+  assert.match(
+    await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "grows" }, given)),
+    /✗ not yet\. compare what each model gains/,
+  );
+  assert.match(
+    await capture(() => exercise("10.2", { labelsPerDigit: 10, lead: "grows" }, given)),
+    /above 10/,
+  );
+  assert.deepEqual(asked, [50, 50]);
 });
 
 /** What the check cell of exercise 09.1 passes, on 4 x 4 synthetic images and a small classifier. */

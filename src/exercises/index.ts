@@ -14,8 +14,9 @@ import { nb04 } from "./nb04";
 import { nb05 } from "./nb05";
 import { nb06 } from "./nb06";
 import { nb09 } from "./nb09";
+import { nb10 } from "./nb10";
 
-const EXERCISES = { ...nb00, ...nb02, ...nb04, ...nb05, ...nb06, ...nb09 };
+const EXERCISES = { ...nb00, ...nb02, ...nb04, ...nb05, ...nb06, ...nb09, ...nb10 };
 
 /** The ID of an exercise: the notebook's number and the exercise's, as "03.1". */
 export type ExerciseId = keyof typeof EXERCISES;
