@@ -463,6 +463,7 @@ export {
 export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
 export { latentManifoldWithAxes } from "./figures/manifold-axes";
+export { type DensityPanel, type PanelEllipse, densityPanels } from "./figures/density-panels";
 export { inverseNormalCdf } from "./figures/normal";
 export { PLOTLY_MIME, showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";

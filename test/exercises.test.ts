@@ -4,7 +4,15 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkExercise, exercise, klGaussians, loadClassifier, realReference, selectBackend } from "../src";
+import {
+  checkExercise,
+  exercise,
+  klGaussians,
+  loadClassifier,
+  mixturePrior,
+  realReference,
+  selectBackend,
+} from "../src";
 import { capture } from "./console-capture";
 import { syntheticImages } from "./library-fixtures";
 
@@ -173,6 +181,91 @@ test("exercise 09.2 checks V(D*, G) on seeded distributions, with points of prob
   const constant = await capture(() => exercise("09.2", () => -Math.log(4)));
   assert.match(constant, /✗ not yet\./);
   assert.doesNotMatch(constant, /1\.386|log 4|JSD|Jensen/);
+});
+
+test("exercise 11.1 compares the area of q with that of the grid posterior, image by image", async () => {
+  const post = (v0: number, v1: number) =>
+    ({
+      cov: [
+        [v0, 0],
+        [0, v1],
+      ],
+    }) as unknown as import("../src").GridPosterior;
+  // q's sd 0.1 x 0.1 against posterior sds 0.2, 0.2, 0.05: narrower for two of three images.
+  const given = {
+    posteriors: [post(0.04, 0.04), post(0.04, 0.04), post(0.0025, 0.0025)],
+    logVar: [
+      [-4.6, -4.6],
+      [-4.6, -4.6],
+      [-4.6, -4.6],
+    ],
+  };
+  assert.match(await capture(() => exercise("11.1", "narrower", given)), /✓/);
+  const wrong = await capture(() => exercise("11.1", "wider", given));
+  assert.match(wrong, /✗ not yet/);
+  assert.doesNotMatch(wrong, /narrower/);
+  assert.match(
+    await capture(() => exercise("11.1", "thin" as "wider", given)),
+    /answer "narrower" or "wider"/,
+  );
+});
+
+test("exercise 11.2 compares the approximation gaps of images with one and with several modes", async () => {
+  const given = { approximation: [0.1, 0.2, 1.5, 0.1], modes: [1, 1, 2, 1] };
+  assert.match(await capture(() => exercise("11.2", "larger", given)), /✓/);
+  assert.match(await capture(() => exercise("11.2", "smaller", given)), /✗ not yet/);
+  const none = await capture(() => exercise("11.2", "larger", { approximation: [0.1, 0.2], modes: [1, 1] }));
+  assert.match(none, /no image with several modes/);
+});
+
+test("exercise 11.3 wants the KL of N(0, 0.5^2) against N(0, 1), and hints without giving it", async () => {
+  assert.match(await capture(() => exercise("11.3", 0.5 * (0.25 - 1 - Math.log(0.25)))), /✓/);
+  const negative = await capture(() => exercise("11.3", -0.375));
+  assert.match(negative, /never negative/);
+  const far = await capture(() => exercise("11.3", 2));
+  assert.match(far, /\(sigma\^2 \+ mu\^2 - 1 - log sigma\^2\) \/ 2/);
+  assert.doesNotMatch(far + negative, /0\.318/);
+});
+
+test("exercise 12.1 measures the holes of a model's codes under its own prior and under N(0, I)", async () => {
+  await selectBackend({ backend: "cpu" });
+  const codes = tf.tidy(() => ({
+    mu: tf.add(tf.randomNormal([200, 2], 0, 0.3, "float32", 1), 3) as tf.Tensor2D,
+    logVar: tf.fill([200, 2], -2) as tf.Tensor2D,
+  }));
+  const prior = mixturePrior({ latentDim: 2, components: 1, seed: 1 });
+  prior.variables[0].assign(tf.tensor2d([[3, 3]]));
+  prior.variables[1].assign(tf.tensor2d([[-1.5, -1.5]]));
+  const given = { codes: codes, prior: prior, seed: 2 };
+  assert.match(await capture(() => exercise("12.1", "more", given)), /✓/);
+  assert.match(await capture(() => exercise("12.1", "fewer", given)), /✗ not yet/);
+  prior.dispose();
+  tf.dispose([codes.mu, codes.logVar]);
+});
+
+test("exercise 12.2 checks a mixture's log-density on seeded random cases and names a missing 1/K", async () => {
+  await selectBackend({ backend: "cpu" });
+  const logN = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.mul(
+      -0.5,
+      tf.sum(
+        tf.add(
+          tf.div(tf.square(tf.sub(tf.expandDims(z, 1), mu)), tf.exp(logVar)),
+          tf.add(logVar, Math.log(2 * Math.PI)),
+        ),
+        2,
+      ),
+    );
+  const right = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.sub(tf.logSumExp(logN(z, mu, logVar), 1), Math.log(mu.shape[0]));
+  const noWeights = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.logSumExp(logN(z, mu, logVar), 1);
+  assert.match(await capture(() => exercise("12.2", right)), /✓/);
+  assert.match(await capture(() => exercise("12.2", noWeights)), /equal weights 1\/K/);
+  assert.match(
+    await capture(() => exercise("12.2", (z) => tf.zeros([z.shape[0]]))),
+    /differ from the mixture's/,
+  );
 });
 
 test("exercise 06.1 tries random cell means and names the forgotten interaction", async () => {
