@@ -77,14 +77,24 @@ export {
   type IwaeNllOptions,
   type Metrics,
   type Stoppable,
-  anomalyScores,
   evaluateElbo,
   evaluateLoss,
   iwaeNll,
 } from "./eval/loss";
 export { type ReconstructionErrors, denoisingPsnr, reconstructionErrors } from "./eval/reconstruction";
 export { type Codes, type ProbeOptions, encodeSet, knnAccuracy, linearProbeAccuracy } from "./eval/probe";
-export { rocAuc } from "./eval/roc";
+export { type RocCurve, rocAuc, rocCurve } from "./eval/roc";
+/** Anomaly scores per image (reconstruction errors, -ELBO, IWAE, KL, prior density) and input complexity. */
+export {
+  type ImageScores,
+  type ScoreName,
+  type ScoreOptions,
+  anomalyScores,
+  batchScores,
+  scoreImages,
+  scoreNames,
+} from "./eval/anomaly";
+export { compressedBits } from "./eval/complexity";
 /** Fréchet distance between Gaussians fitted to features (the FID formula), with its linear algebra. */
 export {
   type GaussianFit,
@@ -153,6 +163,7 @@ export {
   lineChart,
   lossChart,
   type RightAxis,
+  rocChart,
 } from "./figures/charts";
 export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
