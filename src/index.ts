@@ -47,6 +47,7 @@ export {
   sampleImages,
   trainableVariables,
 } from "./model/model";
+export { NOISE_LEVELS, mixedNoise } from "./model/noise";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
 
 // Training: the step, the loop, its progress, checkpoints.

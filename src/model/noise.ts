@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random";
-import type { ModelConfig, NoiseConfig } from "./config";
+import type { ModelConfig, NoiseConfig, NoiseKind } from "./config";
 
 /** Corrupts a batch. Write your own as `(x, rng) => tf.tidy(() => ...)`, seeding ops with `rng.seed()`. */
 export type NoiseFn = (x: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
@@ -39,6 +39,33 @@ export function saltAndPepperNoise(p: number): NoiseFn {
       const salt = tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), 0.5), "float32");
       return tf.where(hit, salt, x) as tf.Tensor2D;
     });
+}
+
+/**
+ * The course's three levels of each noise kind, mild to strong: the standard deviation of
+ * Gaussian noise, the fraction of pixels masked or hit by salt and pepper.
+ */
+export const NOISE_LEVELS: Readonly<Record<NoiseKind, readonly number[]>> = {
+  gaussian: [0.25, 0.5, 0.75],
+  masking: [0.25, 0.5, 0.75],
+  "salt-and-pepper": [0.1, 0.25, 0.4],
+};
+
+/**
+ * The training noise of notebook 06's denoising models: for each batch a kind, then one of its
+ * `levels`, each uniformly at random, so that one model learns every kind and level.
+ */
+export function mixedNoise(
+  levels: Readonly<Partial<Record<NoiseKind, readonly number[]>>> = NOISE_LEVELS,
+): NoiseFn {
+  const kinds = Object.keys(levels) as NoiseKind[];
+  if (kinds.length === 0 || kinds.some((kind) => !levels[kind]?.length))
+    throw new Error("mixedNoise needs at least one level for each noise kind it is given.");
+  return (x, rng) => {
+    const kind = kinds[rng.int(kinds.length)];
+    const kindLevels = levels[kind]!;
+    return noiseFunction({ kind, level: kindLevels[rng.int(kindLevels.length)] })(x, rng);
+  };
 }
 
 /** The noise function a config describes. */
