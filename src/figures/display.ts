@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import type { Figure } from "./charts";
 import { renderFigure } from "./browser";
-import { escapeHtml, figureDiv, figureSpec, figureTitle } from "./plotly";
+import { escapeHtml, figureDiv, figureSpec, figureTitle, staticPicture } from "./plotly";
 
 /** One output: MIME type -> content (text, base64 for binary types, an object for JSON types). */
 export type MimeBundle = Record<string, string | object>;
@@ -179,7 +179,7 @@ export function describeFigure(fig: Figure): string {
  * Shows a plotly figure in the notebook as ONE output holding: plotly's MIME type (JupyterLab, VS
  * Code), interactive HTML (the classic Notebook; it loads plotly.js from the Jupyter server), the
  * static PNG rendered by headless Chromium (shown by viewers without JavaScript, e.g. GitHub, and
- * inside the HTML until plotly draws), and a text form. Without Chromium the output says how to get
+ * inside the HTML, with a line saying how to make it live, until plotly draws), and a text form. Without Chromium the output says how to get
  * the static image. Outside a notebook it prints the text form.
  */
 export async function showFigure(fig: Figure): Promise<void> {
@@ -191,8 +191,7 @@ export async function showFigure(fig: Figure): Promise<void> {
   let fallback: string;
   try {
     png = Buffer.from(await renderFigure(fig, "png")).toString("base64");
-    const alt = escapeHtml(figureTitle(fig) || "figure");
-    fallback = `<img src="data:image/png;base64,${png}" alt="${alt}" width="${width}" height="${height}">`;
+    fallback = staticPicture(png, figureTitle(fig) || "figure", width, height);
   } catch (err) {
     text += `\nStatic image unavailable: ${(err as Error).message}`;
     fallback = `<pre>${escapeHtml(text)}</pre>`;

@@ -86,7 +86,8 @@ const PLOTLY_MODULE = `nbextensions/${PLOTLY_NBEXTENSION.replace(/\.js$/, "")}`;
  * which output runs first) and comes from the Jupyter server, never a CDN: through require.js where
  * the page has it (the classic Notebook, where a plain <script> of a UMD bundle that calls an
  * anonymous define() fails with "Mismatched anonymous define()"), else by a <script> under the
- * server's base URL. When it fails, a note under the static image says why.
+ * server's base URL. When it fails, a note under the static image says why (in place of the line
+ * that says how to make the chart live, which would not help).
  */
 function drawScript(id: string, fig: Figure): string {
   return `(function () {
@@ -94,6 +95,8 @@ var id = "${id}", fig = ${scriptJson(figureSpec(fig))}, w = window;
 function el() { return document.getElementById(id); }
 function draw(Plotly) { var e = el(); e.innerHTML = ""; return Plotly.newPlot(e, fig.data, fig.layout, fig.config); }
 function note(text) {
+  var line = el().querySelector(".vae-lab-static");
+  if (line) line.remove();
   var p = document.createElement("p");
   p.className = "vae-lab-note";
   p.style.cssText = "color:#a33;font-size:13px;margin:4px 0";
@@ -125,6 +128,22 @@ var tries = 0;
   loadPlotly().then(draw).catch(function (err) { note("Interactive chart unavailable: " + err.message + ". Showing the static image."); });
 })();
 })();`;
+}
+
+/** What the line under a chart's static picture says (where the chart's script did not run). */
+export const STATIC_PICTURE_LINE =
+  "Static picture of an interactive chart: run the cell, or trust the notebook, to make it live.";
+
+/**
+ * A chart's static picture (a PNG, base64) as HTML, with the line that says it is a picture and how
+ * to make it live. It shows wherever the chart's script does not run: an untrusted notebook, HTML
+ * exported without JavaScript, GitHub. Where the script runs, plotly draws over both.
+ */
+export function staticPicture(png: string, alt: string, width: number, height: number): string {
+  return [
+    `<img src="data:image/png;base64,${png}" alt="${escapeHtml(alt)}" width="${width}" height="${height}">`,
+    `<p class="vae-lab-static" style="color:#666;font-size:12px;margin:2px 0">${STATIC_PICTURE_LINE}</p>`,
+  ].join("\n");
 }
 
 /**

@@ -51,6 +51,11 @@ export const NOISE_LEVELS: Readonly<Record<NoiseKind, readonly number[]>> = {
   "salt-and-pepper": [0.1, 0.25, 0.4],
 };
 
+/** A noise and its level as a table label: "gaussian σ = 0.5", "masking p = 0.25". */
+export function noiseLabel(noise: NoiseConfig): string {
+  return `${noise.kind} ${noise.kind === "gaussian" ? "σ" : "p"} = ${noise.level}`;
+}
+
 /**
  * The training noise of notebook 06's denoising models: for each batch a kind, then one of its
  * `levels`, each uniformly at random, so that one model learns every kind and level.
