@@ -18,7 +18,16 @@ export {
   negLogLikelihood,
   trainingLoss,
 } from "./model/losses";
-export { type ElboParts, elbo, iwaeBound } from "./model/elbo";
+export {
+  type ElboParts,
+  type GaussianQ,
+  type LogPrior,
+  elbo,
+  gaussianElbo,
+  gaussianIwaeBound,
+  iwaeBound,
+  posterior,
+} from "./model/elbo";
 export { type BetaSchedule, type Progress, cyclicalBeta, linearWarmup } from "./model/schedules";
 
 /** Models: autoencoder, denoising autoencoder, VAE; their input noise and its levels. */
@@ -50,6 +59,15 @@ export {
 } from "./model/model";
 export { NOISE_LEVELS, mixedNoise, noiseLabel } from "./model/noise";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
+/** Priors p(z): N(0, I), a learned mixture of Gaussians, the VampPrior. */
+export {
+  type MixturePriorOptions,
+  type Prior,
+  logGaussianMixture,
+  mixturePrior,
+  standardNormalPrior,
+  vampPrior,
+} from "./model/priors";
 
 /**
  * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
@@ -129,6 +147,41 @@ export {
   scoreNames,
 } from "./eval/anomaly";
 export { compressedBits } from "./eval/complexity";
+/** The true posterior of a 2-D VAE on a grid, the inference gaps, the aggregate posterior, active units. */
+export {
+  type GaussianVersusPosterior,
+  type GridPosterior,
+  type LatentGrid,
+  compareWithPosterior,
+  gridPosterior,
+  latentGrid,
+  logJointOnGrid,
+  logMarginalOnGrid,
+} from "./eval/posterior-grid";
+export {
+  type Fit,
+  type FitOptions,
+  type PerImageOptions,
+  fitGaussians,
+  perImageElbo,
+  perImageIwae,
+} from "./eval/gaps";
+export {
+  type GridFit,
+  type GridFitOptions,
+  type GridWindows,
+  fitGaussiansOnGrid,
+  gridElbo,
+  gridWindows,
+} from "./eval/grid-fit";
+export {
+  type Share,
+  type Surgery,
+  elboSurgery,
+  holeShare,
+  logAggregatePosterior,
+} from "./eval/aggregate-posterior";
+export { ACTIVITY_THRESHOLD, type UnitActivity, unitActivity } from "./eval/active-units";
 /**
  * Fréchet distance between Gaussians fitted to features (the FID formula). `sqrtSymmetric` stays
  * public until notebook 06 no longer calls it.
