@@ -219,7 +219,6 @@ export {
   type IwaeNllOptions,
   type Metrics,
   type Stoppable,
-  anomalyScores,
   evaluateElbo,
   evaluateLoss,
   iwaeNll,
@@ -244,7 +243,17 @@ export {
   pcaReconstruct,
   principalComponents,
 } from "./eval/pca";
-export { rocAuc } from "./eval/roc";
+export { type RocCurve, rocAuc, rocCurve } from "./eval/roc";
+export {
+  type ImageScores,
+  type ScoreName,
+  type ScoreOptions,
+  anomalyScores,
+  batchScores,
+  scoreImages,
+  scoreNames,
+} from "./eval/anomaly";
+export { compressedBits } from "./eval/complexity";
 /** The true posterior of a 2-D VAE on a grid, the inference gaps, the aggregate posterior, active units. */
 export {
   type GaussianVersusPosterior,
@@ -366,7 +375,7 @@ export {
 } from "./experiments/summaries";
 export {
   type GenerationScore,
-  type ImageScores,
+  type GeneratedImageScores,
   type MeasureContext,
   type MeasureSettings,
   type Sampler,
@@ -459,6 +468,7 @@ export {
   lineChart,
   lossChart,
   type RightAxis,
+  rocChart,
 } from "./figures/charts";
 export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";

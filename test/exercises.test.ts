@@ -4,9 +4,20 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkExercise, exercise, klGaussians, loadClassifier, realReference, selectBackend } from "../src";
+import {
+  checkExercise,
+  createModel,
+  disposeModel,
+  exercise,
+  klGaussians,
+  loadClassifier,
+  realReference,
+  selectBackend,
+  sliceImageSet,
+  train,
+} from "../src";
 import { capture } from "./console-capture";
-import { syntheticImages } from "./library-fixtures";
+import { SMALL, syntheticImages } from "./library-fixtures";
 
 test("an untouched exercise is 'not attempted'; an answer holds or gets a hint that hides the answer", async () => {
   const secret = 42;
@@ -111,6 +122,63 @@ test("exercise 10.2 runs the count asked for and compares the prediction with th
     /above 10/,
   );
   assert.deepEqual(asked, [50, 50]);
+});
+
+/** A small VAE trained on class 0 of the synthetic images, with class-0 and class-1 test images. */
+async function detection() {
+  await selectBackend({ backend: "cpu" });
+  const images = syntheticImages(300, 4);
+  const only = (label: number) => {
+    const rows = Array.from(images.labels!.keys()).filter((i) => images.labels![i] === label);
+    const pixels = new Float32Array(rows.length * 16);
+    rows.forEach((i, r) => pixels.set(images.pixels.subarray(i * 16, (i + 1) * 16), r * 16));
+    return { ...images, pixels, labels: new Uint8Array(rows.length).fill(label), n: rows.length };
+  };
+  const model = createModel({ ...SMALL, seed: 3 });
+  const { optimizer } = await train(model, sliceImageSet(only(0), 0, 100), {
+    epochs: 20,
+    batchSize: 25,
+    learningRate: 0.01,
+    log: () => {},
+  });
+  optimizer.dispose();
+  return { model, normal: sliceImageSet(only(0), 100, 50), anomalous: only(1) };
+}
+
+test("exercise 08.1 checks the side of 0.5 on the given model and sets, and its hint names no side", async () => {
+  const given = await detection();
+  const before = tf.memory().numTensors;
+  assert.match(await capture(() => exercise("08.1", undefined, given)), /not attempted yet/);
+  // Class 1 is bright where class 0 is dark: less probable under a model of class 0.
+  assert.match(await capture(() => exercise("08.1", "above 0.5", given)), /✓ your answer holds/);
+  const wrong = await capture(() => exercise("08.1", "below 0.5", given));
+  assert.match(wrong, /✗ not yet\. not what these models do/);
+  assert.doesNotMatch(wrong.replace(/^Exercise 08\.1: /, ""), /above|below|0\.5/);
+  const swapped = { ...given, normal: given.anomalous, anomalous: given.normal };
+  assert.match(await capture(() => exercise("08.1", "below 0.5", swapped)), /✓/);
+  assert.match(
+    await capture(() => exercise("08.1", "under" as "below 0.5", given)),
+    /one of the two strings/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+  disposeModel(given.model);
+});
+
+test("exercise 08.2 measures the AUROC of the reader's score and says which way it fails", async () => {
+  const given = await detection();
+  const before = tf.memory().numTensors;
+  const brightRight = (_: unknown, x: tf.Tensor2D) => tf.sum(tf.slice(x, [0, 2], [-1, 2]), 1);
+  assert.match(await capture(() => exercise("08.2", brightRight, given)), /✓ your answer holds/);
+  const flipped = await capture(() => exercise("08.2", (m, x) => tf.neg(brightRight(m, x)), given));
+  assert.match(flipped, /✗ not yet\. its AUROC is 0\.\d{3}: it ranks the anomalies as more normal/);
+  const constant = await capture(() => exercise("08.2", (_, x) => tf.zeros([x.shape[0]]), given));
+  assert.match(constant, /its AUROC is 0\.500, below 0\.9: .* they overlap/);
+  const perPixel = await capture(() => exercise("08.2", (_, x) => x, given));
+  assert.match(perPixel, /your score has shape \[\d+,16\]: give one number per image/);
+  const nan = await capture(() => exercise("08.2", (_, x) => tf.div(tf.sum(x, 1), 0).mul(0), given));
+  assert.match(nan, /NaN or infinite/);
+  assert.equal(tf.memory().numTensors, before);
+  disposeModel(given.model);
 });
 
 /** What the check cell of exercise 09.1 passes, on 4 x 4 synthetic images and a small classifier. */
