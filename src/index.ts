@@ -69,6 +69,40 @@ export {
   vampPrior,
 } from "./model/priors";
 
+/** A GAN of the VAE's size (notebook 09): the two networks, their losses, their steps, the loop. */
+export {
+  type Gan,
+  type GanConfig,
+  createGan,
+  discriminate,
+  discriminatorLoss,
+  discriminatorVariables,
+  disposeGan,
+  generate,
+  generatorLoss,
+  generatorVariables,
+} from "./model/gan";
+export {
+  GAN_ADAM,
+  type GanAdamSettings,
+  type GanBatch,
+  type GanOptimizers,
+  type GanStepFunction,
+  type GanStepResult,
+  type GeneratorLoss,
+  createGanOptimizers,
+  discriminatorStep,
+  ganStep,
+  generatorStep,
+} from "./model/gan-steps";
+export {
+  type GanEpochRecord,
+  type GanTrainOptions,
+  type GanTrainResult,
+  formatGanEpoch,
+  trainGan,
+} from "./model/gan-training";
+
 /**
  * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
  * per folder, writes that lose nothing) and what the command-line trainer checks before it starts.

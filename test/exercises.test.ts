@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { checkExercise, exercise, selectBackend } from "../src";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkExercise, exercise, loadClassifier, realReference, selectBackend } from "../src";
+import { syntheticImages } from "./library-fixtures";
 
 /** The lines a call printed (awaited when it returns a promise). */
 async function capture(f: () => void | Promise<void>): Promise<string> {
@@ -137,4 +141,66 @@ test("exercises 01.3 and 01.4 measure the independent Gaussian against correlate
   );
   assert.equal(tf.memory().numTensors, before, "no tensor left behind");
   codes.dispose();
+});
+
+/** What the check cell of exercise 09.1 passes, on 4 x 4 synthetic images and a small classifier. */
+async function ganGiven() {
+  await selectBackend({ backend: "cpu" });
+  const trainSet = syntheticImages(64, 1);
+  const classifier = await loadClassifier("mnist", {
+    dir: join(mkdtempSync(join(tmpdir(), "vae-lab-exercise-09-")), "classifier"),
+    trainSet,
+    testSet: syntheticImages(32, 2),
+    settings: { hidden: [8, 6], epochs: 2, batchSize: 32 },
+  });
+  const reference = realReference(classifier, syntheticImages(40, 3));
+  const z = tf.randomNormal([40, 3], 0, 1, "float32", 4) as tf.Tensor2D;
+  return { trainSet, epochs: 1, batchSize: 16, seed: 1, z, reference, recall: 0.2, classifier };
+}
+
+test("exercise 09.1 checks the saturating loss before training, then the recall prediction, hinting without the answer", async () => {
+  const { classifier, ...given } = await ganGiven();
+  const before = tf.memory().numTensors;
+  const answer = (
+    generatorLoss: (a: tf.Tensor) => tf.Scalar,
+    recall: "higher" | "lower" | "about the same",
+  ) => capture(() => exercise("09.1", { generatorLoss, recall }, given));
+  const saturating = (a: tf.Tensor) => tf.neg(tf.mean(tf.softplus(a))) as tf.Scalar;
+  const still = await answer((a) => tf.mean(tf.softplus(tf.neg(a))) as tf.Scalar, "lower");
+  assert.match(still, /✗ not yet\. that is still the non-saturating loss/);
+  const sign = await answer((a) => tf.mean(tf.softplus(a)) as tf.Scalar, "lower");
+  assert.match(sign, /✗ not yet\. the sign/);
+  const summed = await answer((a) => tf.neg(tf.sum(tf.softplus(a))) as tf.Scalar, "lower");
+  assert.match(summed, /✗ not yet\. average over the batch/);
+  const predictions: string[] = [];
+  for (const p of ["higher", "lower", "about the same"] as const)
+    predictions.push(await answer(saturating, p));
+  assert.equal(predictions.filter((p) => /✓/.test(p)).length, 1, predictions.join("\n"));
+  for (const p of predictions.filter((p) => !/✓/.test(p))) {
+    assert.match(p, /your loss is right, but not your prediction/);
+    assert.doesNotMatch(p, /higher|lower|about the same/);
+  }
+  assert.equal(tf.memory().numTensors, before, "the trained GANs and their samples are freed");
+  tf.dispose(given.z);
+  classifier.dispose();
+});
+
+test("exercise 09.2 checks V(D*, G) on seeded distributions, with points of probability 0", async () => {
+  const value = (p: number[], q: number[]) =>
+    p.reduce(
+      (v, pi, i) =>
+        v +
+        (pi > 0 ? pi * Math.log(pi / (pi + q[i])) : 0) +
+        (q[i] > 0 ? q[i] * Math.log(q[i] / (pi + q[i])) : 0),
+      0,
+    );
+  assert.match(await capture(() => exercise("09.2", value)), /^Exercise 09\.2: ✓ your answer holds\.$/);
+  const textbook = (p: number[], q: number[]) =>
+    p.reduce((v, pi, i) => v + pi * Math.log(pi / (pi + q[i])) + q[i] * Math.log(q[i] / (pi + q[i])), 0);
+  assert.match(await capture(() => exercise("09.2", textbook)), /✗ not yet\. where q\(x\) = 0/);
+  const bits = (p: number[], q: number[]) => value(p, q) / Math.LN2;
+  assert.match(await capture(() => exercise("09.2", bits)), /✗ not yet\. use natural logarithms/);
+  const constant = await capture(() => exercise("09.2", () => -Math.log(4)));
+  assert.match(constant, /✗ not yet\./);
+  assert.doesNotMatch(constant, /1\.386|log 4|JSD|Jensen/);
 });

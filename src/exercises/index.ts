@@ -10,8 +10,9 @@ import { randomStream } from "../random";
 import { type Exercise, report } from "./check";
 import { nb00 } from "./nb00";
 import { nb01 } from "./nb01";
+import { nb09 } from "./nb09";
 
-const EXERCISES = { ...nb00, ...nb01 };
+const EXERCISES = { ...nb00, ...nb01, ...nb09 };
 
 /** The ID of an exercise: the notebook's number and the exercise's, as "03.1". */
 export type ExerciseId = keyof typeof EXERCISES;
