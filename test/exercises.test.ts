@@ -4,21 +4,9 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkExercise, exercise, loadClassifier, realReference, selectBackend } from "../src";
+import { checkExercise, exercise, klGaussians, loadClassifier, realReference, selectBackend } from "../src";
+import { capture } from "./console-capture";
 import { syntheticImages } from "./library-fixtures";
-
-/** The lines a call printed (awaited when it returns a promise). */
-async function capture(f: () => void | Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await f();
-    return lines.join("\n");
-  } finally {
-    console.log = log;
-  }
-}
 
 test("an untouched exercise is 'not attempted'; an answer holds or gets a hint that hides the answer", async () => {
   const secret = 42;
@@ -143,6 +131,40 @@ test("exercises 01.3 and 01.4 measure the independent Gaussian against correlate
   codes.dispose();
 });
 
+test("exercise 10.1 passes the closed form on random cases and names a reversed KL without the formula", async () => {
+  await selectBackend({ backend: "cpu" });
+  const right = (m1: tf.Tensor2D, l1: tf.Tensor2D, m2: tf.Tensor2D, l2: tf.Tensor2D) =>
+    klGaussians(m1, l1, m2, l2);
+  assert.match(await capture(() => exercise("10.1", right)), /✓ your answer holds/);
+  const reversed = await capture(() => exercise("10.1", (m1, l1, m2, l2) => klGaussians(m2, l2, m1, l1)));
+  assert.match(reversed, /✗ not yet\. that is the KL the other way round/);
+  const twice = await capture(() =>
+    exercise("10.1", (m1, l1, m2, l2) => tf.mul(2, klGaussians(m1, l1, m2, l2))),
+  );
+  assert.match(twice, /twice the KL/);
+  const perDim = await capture(() => exercise("10.1", (m1) => tf.zerosLike(m1)));
+  assert.match(perDim, /one number per row/);
+});
+
+test("exercise 10.2 runs the count asked for and compares the prediction with the measured lead", async () => {
+  const asked: number[] = [];
+  const run = async (perClass: number) => {
+    asked.push(perClass);
+    return { m2: 0.9, baseline: 0.88 }; // a lead of 0.02
+  };
+  const given = { run, lead10: 0.1 };
+  assert.match(await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "shrinks" }, given)), /✓/);
+  assert.match(
+    await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "grows" }, given)),
+    /✗ not yet\. compare what each model gains/,
+  );
+  assert.match(
+    await capture(() => exercise("10.2", { labelsPerDigit: 10, lead: "grows" }, given)),
+    /above 10/,
+  );
+  assert.deepEqual(asked, [50, 50]);
+});
+
 /** What the check cell of exercise 09.1 passes, on 4 x 4 synthetic images and a small classifier. */
 async function ganGiven() {
   await selectBackend({ backend: "cpu" });
@@ -203,4 +225,82 @@ test("exercise 09.2 checks V(D*, G) on seeded distributions, with points of prob
   const constant = await capture(() => exercise("09.2", () => -Math.log(4)));
   assert.match(constant, /✗ not yet\./);
   assert.doesNotMatch(constant, /1\.386|log 4|JSD|Jensen/);
+});
+
+test("exercise 11.1 compares the area of q with that of the grid posterior, image by image", async () => {
+  const post = (v0: number, v1: number) =>
+    ({
+      cov: [
+        [v0, 0],
+        [0, v1],
+      ],
+    }) as unknown as import("../src").GridPosterior;
+  // q's sd 0.1 x 0.1 against posterior sds 0.2, 0.2, 0.05: narrower for two of three images.
+  const given = {
+    posteriors: [post(0.04, 0.04), post(0.04, 0.04), post(0.0025, 0.0025)],
+    logVar: [
+      [-4.6, -4.6],
+      [-4.6, -4.6],
+      [-4.6, -4.6],
+    ],
+  };
+  assert.match(await capture(() => exercise("11.1", "narrower", given)), /✓/);
+  const wrong = await capture(() => exercise("11.1", "wider", given));
+  assert.match(wrong, /✗ not yet/);
+  assert.doesNotMatch(wrong, /narrower/);
+  assert.match(
+    await capture(() => exercise("11.1", "thin" as "wider", given)),
+    /answer "narrower" or "wider"/,
+  );
+});
+
+test("exercise 11.2 compares the approximation gaps of images with one and with several modes", async () => {
+  const given = { approximation: [0.1, 0.2, 1.5, 0.1], modes: [1, 1, 2, 1] };
+  assert.match(await capture(() => exercise("11.2", "larger", given)), /✓/);
+  assert.match(await capture(() => exercise("11.2", "smaller", given)), /✗ not yet/);
+  const none = await capture(() => exercise("11.2", "larger", { approximation: [0.1, 0.2], modes: [1, 1] }));
+  assert.match(none, /no image with several modes/);
+});
+
+test("exercise 11.3 wants the KL of N(0, 0.5^2) against N(0, 1), and hints without giving it", async () => {
+  assert.match(await capture(() => exercise("11.3", 0.5 * (0.25 - 1 - Math.log(0.25)))), /✓/);
+  const negative = await capture(() => exercise("11.3", -0.375));
+  assert.match(negative, /never negative/);
+  const far = await capture(() => exercise("11.3", 2));
+  assert.match(far, /\(sigma\^2 \+ mu\^2 - 1 - log sigma\^2\) \/ 2/);
+  assert.doesNotMatch(far + negative, /0\.318/);
+});
+
+test("exercise 06.1 tries random cell means and names the forgotten interaction", async () => {
+  type E = { kl: number; noise: number; interaction: number };
+  const right = await capture(() => exercise("06.1", (e: E) => e.noise - e.interaction / 2));
+  assert.match(right, /✓ your answer holds/);
+  const averaged = await capture(() => exercise("06.1", (e: E) => e.noise));
+  assert.match(averaged, /✗ not yet\. that is the noise effect averaged over both rows/);
+  const sign = await capture(() => exercise("06.1", (e: E) => e.noise + e.interaction / 2));
+  assert.match(sign, /✗ not yet\. the interaction enters with the other sign/);
+});
+
+test("exercise 06.2 accepts the gap of Welch's rule for three seeds and never prints it", async () => {
+  assert.match(await capture(() => exercise("06.2", 1.63)), /✓ your answer holds/);
+  const single = await capture(() => exercise("06.2", 2 * Math.sqrt(2)));
+  assert.match(single, /✗ not yet\. each side is a mean of three values/);
+  const oneSided = await capture(() => exercise("06.2", 2 / Math.sqrt(3)));
+  assert.match(oneSided, /✗ not yet\. both means are uncertain/);
+  for (const printed of [single, oneSided]) assert.doesNotMatch(printed, /1\.6|1\.63/);
+});
+
+test("exercise 06.3 checks a mixture's log-density far from its components, where a plain sum underflows", async () => {
+  type Mix = (z: number[], w: number[], m: number[][], v: number[][]) => number;
+  const logComponent = (z: number[], m: number[], v: number[]) =>
+    z.reduce((s, zd, d) => s - 0.5 * (Math.log(2 * Math.PI * v[d]) + (zd - m[d]) ** 2 / v[d]), 0);
+  const naive: Mix = (z, w, m, v) =>
+    Math.log(w.reduce((s, wk, k) => s + wk * Math.exp(logComponent(z, m[k], v[k])), 0));
+  const stable: Mix = (z, w, m, v) => {
+    const logs = w.map((wk, k) => Math.log(wk) + logComponent(z, m[k], v[k]));
+    const top = Math.max(...logs);
+    return top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0));
+  };
+  assert.match(await capture(() => exercise("06.3", stable)), /✓ your answer holds/);
+  assert.match(await capture(() => exercise("06.3", naive)), /✗ not yet\. .*log-sum-exp/);
 });

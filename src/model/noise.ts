@@ -76,3 +76,13 @@ export function noiseFunction(config: NoiseConfig): NoiseFn {
 export function configuredNoise(config: ModelConfig): NoiseFn | undefined {
   return config.kind === "dae" && config.noise ? noiseFunction(config.noise) : undefined;
 }
+
+/**
+ * One noise per batch, drawn uniformly from `noises` with the batch's own random stream: one model
+ * trained for every kind and level at once.
+ */
+export function mixedNoise(noises: readonly NoiseConfig[]): NoiseFn {
+  if (noises.length === 0) throw new Error("mixedNoise needs at least one noise ({ kind, level }).");
+  const fns = noises.map(noiseFunction);
+  return (x, rng) => fns[rng.int(fns.length)](x, rng);
+}
