@@ -289,11 +289,8 @@ export {
   logAggregatePosterior,
 } from "./eval/aggregate-posterior";
 export { ACTIVITY_THRESHOLD, type UnitActivity, unitActivity } from "./eval/active-units";
-/**
- * Fréchet distance between Gaussians fitted to features (the FID formula). `sqrtSymmetric` stays
- * public until notebook 06 no longer calls it.
- */
-export { type GaussianFit, fitGaussian, frechetDistance, sqrtSymmetric } from "./eval/frechet";
+/** Fréchet distance between Gaussians fitted to features (the FID formula). */
+export { type GaussianFit, fitGaussian, frechetDistance } from "./eval/frechet";
 /**
  * The course's classifier (MNIST, Fashion-MNIST), trained once per settings and cached beside the
  * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and

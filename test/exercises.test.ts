@@ -90,6 +90,58 @@ test("an exercise ID that does not exist is an error listing the ones that do", 
   );
 });
 
+test("exercise 01.1 checks the loss floor on seeded grey images, pixels of exactly 0 and 1 included", async () => {
+  await selectBackend({ backend: "cpu" });
+  const before = tf.memory().numTensors;
+  const xLogX = (p: tf.Tensor) => tf.mul(p, tf.log(tf.clipByValue(p, 1e-7, 1)));
+  const right = (x: tf.Tensor2D) => tf.neg(tf.sum(tf.add(xLogX(x), xLogX(tf.sub(1, x))), 1));
+  const naive = (x: tf.Tensor2D) =>
+    tf.neg(tf.sum(tf.add(tf.mul(x, tf.log(x)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, x)))), 1));
+  const verdicts = {
+    right: await capture(() => exercise("01.1", right)),
+    zero: await capture(() => exercise("01.1", (x) => tf.zeros([x.shape[0]]))),
+    naive: await capture(() => exercise("01.1", naive)),
+    perPixel: await capture(() => exercise("01.1", (x) => tf.mul(x, 0.5))),
+    half: await capture(() => exercise("01.1", (x) => tf.mul(right(x), 0.5))),
+  };
+  assert.match(verdicts.right, /^Exercise 01\.1: ✓ your answer holds\.$/);
+  assert.match(verdicts.zero, /✗ not yet\. zero holds only for pixels that are exactly 0 or 1/);
+  assert.match(verdicts.naive, /✗ not yet\. some images give NaN or infinity/);
+  assert.match(verdicts.perPixel, /✗ not yet\. for a batch of \d+ images your function returned shape/);
+  assert.match(verdicts.half, /✗ not yet\. for some images your numbers differ from the smallest loss/);
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind by the answers or the cases");
+});
+
+test("exercises 01.3 and 01.4 measure the independent Gaussian against correlated codes", async () => {
+  await selectBackend({ backend: "cpu" });
+  // Codes whose two halves are strongly correlated: dropping the correlations spreads the draws.
+  const codes = tf.tidy(() => {
+    const eps = tf.randomNormal([2000, 3], 0, 1, "float32", 7);
+    const noise = tf.randomNormal([2000, 6], 0, 0.1, "float32", 8);
+    return tf.add(tf.concat([eps, tf.mul(eps, 2)], 1), noise) as tf.Tensor2D;
+  });
+  const before = tf.memory().numTensors;
+  assert.match(await capture(() => exercise("01.3", "farther", { codes: codes })), /✓/);
+  const nearer = await capture(() => exercise("01.3", "nearer", { codes: codes }));
+  assert.match(nearer, /✗ not yet\. the measurement disagrees/);
+  assert.doesNotMatch(nearer, /farther/, "the hint never names the other choice");
+  const sampler = (n: number, rng: { seed(): number }) =>
+    tf.tidy(() => {
+      const { mean, variance } = tf.moments(codes, 0);
+      const eps = tf.randomNormal([n, 6], 0, 1, "float32", rng.seed());
+      return tf.add(tf.mul(eps, tf.sqrt(variance)), mean) as tf.Tensor2D;
+    });
+  const standard = (n: number, rng: { seed(): number }) =>
+    tf.randomNormal([n, 6], 0, 1, "float32", rng.seed()) as tf.Tensor2D;
+  assert.match(await capture(() => exercise("01.4", sampler, { codes: codes })), /✓ your answer holds/);
+  assert.match(
+    await capture(() => exercise("01.4", standard, { codes: codes })),
+    /✗ not yet\. the draws' (means|spread) differ/,
+  );
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  codes.dispose();
+});
+
 test("exercise 10.1 passes the closed form on random cases and names a reversed KL without the formula", async () => {
   await selectBackend({ backend: "cpu" });
   const right = (m1: tf.Tensor2D, l1: tf.Tensor2D, m2: tf.Tensor2D, l2: tf.Tensor2D) =>
