@@ -5,7 +5,14 @@
 
 /** The maths: likelihoods, KL, reparameterization, the forward pass, losses and bounds. */
 export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./model/likelihoods";
-export { klMonteCarlo, klPerDimension, klStandardNormal, logNormal, logStandardNormal } from "./model/kl";
+export {
+  klGaussians,
+  klMonteCarlo,
+  klPerDimension,
+  klStandardNormal,
+  logNormal,
+  logStandardNormal,
+} from "./model/kl";
 export { reparameterize } from "./model/reparameterize";
 export { type Forward, forward } from "./model/forward";
 export {
@@ -111,6 +118,65 @@ export {
 } from "./model/gan-training";
 
 /**
+ * Conditional and semi-supervised VAEs: the label as an input of both networks (q(z | x, y),
+ * p(x | z, y)), and M2, where the label is a latent variable of the images that have none.
+ */
+export {
+  checkCondition,
+  conditionalElbo,
+  conditionalForward,
+  conditionalLoss,
+  createConditionalVae,
+  decodeConditional,
+  decodeWithEachLabel,
+  encodeConditional,
+  encodeEveryLabel,
+  sampleConditional,
+} from "./model/conditional";
+export {
+  type M2,
+  type M2Batch,
+  type M2LossParts,
+  type M2Options,
+  type M2Weights,
+  classificationLoss,
+  createLabelClassifier,
+  createM2,
+  disposeM2,
+  labelledNegBound,
+  m2Loss,
+  m2Variables,
+  unlabelledNegBound,
+} from "./model/m2";
+export {
+  type LabelsAloneOptions,
+  type M2StepOptions,
+  classifierAccuracy,
+  m2Step,
+  trainOnLabelsAlone,
+} from "./train/semi-supervised";
+export { type LabelledSplit, splitLabelled } from "./data/labelled-split";
+export { conditionalTestBound, meanKlPerDimension } from "./eval/conditional";
+export { updateOn } from "./train/update";
+/** Image completion (Sohn et al. 2015, as Pyro's tutorial runs it): quadrants in, the rest out. */
+export {
+  type CompletionCvae,
+  MISSING,
+  type Quadrants,
+  baselineLogits,
+  completeDigits,
+  completionLoss,
+  completionPrior,
+  createCompletionBaseline,
+  createCompletionCvae,
+  missingNegLogLikelihood,
+  observedPart,
+  quadrantMask,
+} from "./model/completion";
+export { completionBaselineStep, completionCvaeStep } from "./train/completion";
+export { type CompletionScoreOptions, type CompletionScores, completionScores } from "./eval/completion";
+
+/**
  * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
  * per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
  */
@@ -153,7 +219,6 @@ export {
   type IwaeNllOptions,
   type Metrics,
   type Stoppable,
-  anomalyScores,
   evaluateElbo,
   evaluateLoss,
   iwaeNll,
@@ -178,7 +243,17 @@ export {
   pcaReconstruct,
   principalComponents,
 } from "./eval/pca";
-export { rocAuc } from "./eval/roc";
+export { type RocCurve, rocAuc, rocCurve } from "./eval/roc";
+export {
+  type ImageScores,
+  type ScoreName,
+  type ScoreOptions,
+  anomalyScores,
+  batchScores,
+  scoreImages,
+  scoreNames,
+} from "./eval/anomaly";
+export { compressedBits } from "./eval/complexity";
 /** The true posterior of a 2-D VAE on a grid, the inference gaps, the aggregate posterior, active units. */
 export {
   type GaussianVersusPosterior,
@@ -214,11 +289,8 @@ export {
   logAggregatePosterior,
 } from "./eval/aggregate-posterior";
 export { ACTIVITY_THRESHOLD, type UnitActivity, unitActivity } from "./eval/active-units";
-/**
- * Fréchet distance between Gaussians fitted to features (the FID formula). `sqrtSymmetric` stays
- * public until notebook 06 no longer calls it.
- */
-export { type GaussianFit, fitGaussian, frechetDistance, sqrtSymmetric } from "./eval/frechet";
+/** Fréchet distance between Gaussians fitted to features (the FID formula). */
+export { type GaussianFit, fitGaussian, frechetDistance } from "./eval/frechet";
 /**
  * The course's classifier (MNIST, Fashion-MNIST), trained once per settings and cached beside the
  * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and
@@ -300,7 +372,7 @@ export {
 } from "./experiments/summaries";
 export {
   type GenerationScore,
-  type ImageScores,
+  type GeneratedImageScores,
   type MeasureContext,
   type MeasureSettings,
   type Sampler,
@@ -393,6 +465,7 @@ export {
   lineChart,
   lossChart,
   type RightAxis,
+  rocChart,
 } from "./figures/charts";
 export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";

@@ -4,9 +4,20 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkExercise, exercise, loadClassifier, mixturePrior, realReference, selectBackend } from "../src";
+import {
+  checkExercise,
+  createModel,
+  disposeModel,
+  exercise,
+  klGaussians,
+  loadClassifier,
+  realReference,
+  selectBackend,
+  sliceImageSet,
+  train,
+} from "../src";
 import { capture } from "./console-capture";
-import { syntheticImages } from "./library-fixtures";
+import { SMALL, syntheticImages } from "./library-fixtures";
 
 test("an untouched exercise is 'not attempted'; an answer holds or gets a hint that hides the answer", async () => {
   const secret = 42;
@@ -77,6 +88,149 @@ test("an exercise ID that does not exist is an error listing the ones that do", 
     () => exercise("99.1" as "00.1", 1),
     /There is no exercise "99\.1": IDs look like "03\.1" \(00\.1, 00\.2/,
   );
+});
+
+test("exercise 01.1 checks the loss floor on seeded grey images, pixels of exactly 0 and 1 included", async () => {
+  await selectBackend({ backend: "cpu" });
+  const before = tf.memory().numTensors;
+  const xLogX = (p: tf.Tensor) => tf.mul(p, tf.log(tf.clipByValue(p, 1e-7, 1)));
+  const right = (x: tf.Tensor2D) => tf.neg(tf.sum(tf.add(xLogX(x), xLogX(tf.sub(1, x))), 1));
+  const naive = (x: tf.Tensor2D) =>
+    tf.neg(tf.sum(tf.add(tf.mul(x, tf.log(x)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, x)))), 1));
+  const verdicts = {
+    right: await capture(() => exercise("01.1", right)),
+    zero: await capture(() => exercise("01.1", (x) => tf.zeros([x.shape[0]]))),
+    naive: await capture(() => exercise("01.1", naive)),
+    perPixel: await capture(() => exercise("01.1", (x) => tf.mul(x, 0.5))),
+    half: await capture(() => exercise("01.1", (x) => tf.mul(right(x), 0.5))),
+  };
+  assert.match(verdicts.right, /^Exercise 01\.1: ✓ your answer holds\.$/);
+  assert.match(verdicts.zero, /✗ not yet\. zero holds only for pixels that are exactly 0 or 1/);
+  assert.match(verdicts.naive, /✗ not yet\. some images give NaN or infinity/);
+  assert.match(verdicts.perPixel, /✗ not yet\. for a batch of \d+ images your function returned shape/);
+  assert.match(verdicts.half, /✗ not yet\. for some images your numbers differ from the smallest loss/);
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind by the answers or the cases");
+});
+
+test("exercises 01.3 and 01.4 measure the independent Gaussian against correlated codes", async () => {
+  await selectBackend({ backend: "cpu" });
+  // Codes whose two halves are strongly correlated: dropping the correlations spreads the draws.
+  const codes = tf.tidy(() => {
+    const eps = tf.randomNormal([2000, 3], 0, 1, "float32", 7);
+    const noise = tf.randomNormal([2000, 6], 0, 0.1, "float32", 8);
+    return tf.add(tf.concat([eps, tf.mul(eps, 2)], 1), noise) as tf.Tensor2D;
+  });
+  const before = tf.memory().numTensors;
+  assert.match(await capture(() => exercise("01.3", "farther", { codes: codes })), /✓/);
+  const nearer = await capture(() => exercise("01.3", "nearer", { codes: codes }));
+  assert.match(nearer, /✗ not yet\. the measurement disagrees/);
+  assert.doesNotMatch(nearer, /farther/, "the hint never names the other choice");
+  const sampler = (n: number, rng: { seed(): number }) =>
+    tf.tidy(() => {
+      const { mean, variance } = tf.moments(codes, 0);
+      const eps = tf.randomNormal([n, 6], 0, 1, "float32", rng.seed());
+      return tf.add(tf.mul(eps, tf.sqrt(variance)), mean) as tf.Tensor2D;
+    });
+  const standard = (n: number, rng: { seed(): number }) =>
+    tf.randomNormal([n, 6], 0, 1, "float32", rng.seed()) as tf.Tensor2D;
+  assert.match(await capture(() => exercise("01.4", sampler, { codes: codes })), /✓ your answer holds/);
+  assert.match(
+    await capture(() => exercise("01.4", standard, { codes: codes })),
+    /✗ not yet\. the draws' (means|spread) differ/,
+  );
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  codes.dispose();
+});
+
+test("exercise 10.1 passes the closed form on random cases and names a reversed KL without the formula", async () => {
+  await selectBackend({ backend: "cpu" });
+  const right = (m1: tf.Tensor2D, l1: tf.Tensor2D, m2: tf.Tensor2D, l2: tf.Tensor2D) =>
+    klGaussians(m1, l1, m2, l2);
+  assert.match(await capture(() => exercise("10.1", right)), /✓ your answer holds/);
+  const reversed = await capture(() => exercise("10.1", (m1, l1, m2, l2) => klGaussians(m2, l2, m1, l1)));
+  assert.match(reversed, /✗ not yet\. that is the KL the other way round/);
+  const twice = await capture(() =>
+    exercise("10.1", (m1, l1, m2, l2) => tf.mul(2, klGaussians(m1, l1, m2, l2))),
+  );
+  assert.match(twice, /twice the KL/);
+  const perDim = await capture(() => exercise("10.1", (m1) => tf.zerosLike(m1)));
+  assert.match(perDim, /one number per row/);
+});
+
+test("exercise 10.2 runs the count asked for and compares the prediction with the measured lead", async () => {
+  const asked: number[] = [];
+  const run = async (perClass: number) => {
+    asked.push(perClass);
+    return { m2: 0.9, baseline: 0.88 }; // a lead of 0.02
+  };
+  const given = { run, lead10: 0.1 };
+  assert.match(await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "shrinks" }, given)), /✓/);
+  assert.match(
+    await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "grows" }, given)),
+    /✗ not yet\. compare what each model gains/,
+  );
+  assert.match(
+    await capture(() => exercise("10.2", { labelsPerDigit: 10, lead: "grows" }, given)),
+    /above 10/,
+  );
+  assert.deepEqual(asked, [50, 50]);
+});
+
+/** A small VAE trained on class 0 of the synthetic images, with class-0 and class-1 test images. */
+async function detection() {
+  await selectBackend({ backend: "cpu" });
+  const images = syntheticImages(300, 4);
+  const only = (label: number) => {
+    const rows = Array.from(images.labels!.keys()).filter((i) => images.labels![i] === label);
+    const pixels = new Float32Array(rows.length * 16);
+    rows.forEach((i, r) => pixels.set(images.pixels.subarray(i * 16, (i + 1) * 16), r * 16));
+    return { ...images, pixels, labels: new Uint8Array(rows.length).fill(label), n: rows.length };
+  };
+  const model = createModel({ ...SMALL, seed: 3 });
+  const { optimizer } = await train(model, sliceImageSet(only(0), 0, 100), {
+    epochs: 20,
+    batchSize: 25,
+    learningRate: 0.01,
+    log: () => {},
+  });
+  optimizer.dispose();
+  return { model, normal: sliceImageSet(only(0), 100, 50), anomalous: only(1) };
+}
+
+test("exercise 08.1 checks the side of 0.5 on the given model and sets, and its hint names no side", async () => {
+  const given = await detection();
+  const before = tf.memory().numTensors;
+  assert.match(await capture(() => exercise("08.1", undefined, given)), /not attempted yet/);
+  // Class 1 is bright where class 0 is dark: less probable under a model of class 0.
+  assert.match(await capture(() => exercise("08.1", "above 0.5", given)), /✓ your answer holds/);
+  const wrong = await capture(() => exercise("08.1", "below 0.5", given));
+  assert.match(wrong, /✗ not yet\. not what these models do/);
+  assert.doesNotMatch(wrong.replace(/^Exercise 08\.1: /, ""), /above|below|0\.5/);
+  const swapped = { ...given, normal: given.anomalous, anomalous: given.normal };
+  assert.match(await capture(() => exercise("08.1", "below 0.5", swapped)), /✓/);
+  assert.match(
+    await capture(() => exercise("08.1", "under" as "below 0.5", given)),
+    /one of the two strings/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+  disposeModel(given.model);
+});
+
+test("exercise 08.2 measures the AUROC of the reader's score and says which way it fails", async () => {
+  const given = await detection();
+  const before = tf.memory().numTensors;
+  const brightRight = (_: unknown, x: tf.Tensor2D) => tf.sum(tf.slice(x, [0, 2], [-1, 2]), 1);
+  assert.match(await capture(() => exercise("08.2", brightRight, given)), /✓ your answer holds/);
+  const flipped = await capture(() => exercise("08.2", (m, x) => tf.neg(brightRight(m, x)), given));
+  assert.match(flipped, /✗ not yet\. its AUROC is 0\.\d{3}: it ranks the anomalies as more normal/);
+  const constant = await capture(() => exercise("08.2", (_, x) => tf.zeros([x.shape[0]]), given));
+  assert.match(constant, /its AUROC is 0\.500, below 0\.9: .* they overlap/);
+  const perPixel = await capture(() => exercise("08.2", (_, x) => x, given));
+  assert.match(perPixel, /your score has shape \[\d+,16\]: give one number per image/);
+  const nan = await capture(() => exercise("08.2", (_, x) => tf.div(tf.sum(x, 1), 0).mul(0), given));
+  assert.match(nan, /NaN or infinite/);
+  assert.equal(tf.memory().numTensors, before);
+  disposeModel(given.model);
 });
 
 /** What the check cell of exercise 09.1 passes, on 4 x 4 synthetic images and a small classifier. */
@@ -183,47 +337,6 @@ test("exercise 11.3 wants the KL of N(0, 0.5^2) against N(0, 1), and hints witho
   const far = await capture(() => exercise("11.3", 2));
   assert.match(far, /\(sigma\^2 \+ mu\^2 - 1 - log sigma\^2\) \/ 2/);
   assert.doesNotMatch(far + negative, /0\.318/);
-});
-
-test("exercise 12.1 measures the holes of a model's codes under its own prior and under N(0, I)", async () => {
-  await selectBackend({ backend: "cpu" });
-  const codes = tf.tidy(() => ({
-    mu: tf.add(tf.randomNormal([200, 2], 0, 0.3, "float32", 1), 3) as tf.Tensor2D,
-    logVar: tf.fill([200, 2], -2) as tf.Tensor2D,
-  }));
-  const prior = mixturePrior({ latentDim: 2, components: 1, seed: 1 });
-  prior.variables[0].assign(tf.tensor2d([[3, 3]]));
-  prior.variables[1].assign(tf.tensor2d([[-1.5, -1.5]]));
-  const given = { codes: codes, prior: prior, seed: 2 };
-  assert.match(await capture(() => exercise("12.1", "more", given)), /✓/);
-  assert.match(await capture(() => exercise("12.1", "fewer", given)), /✗ not yet/);
-  prior.dispose();
-  tf.dispose([codes.mu, codes.logVar]);
-});
-
-test("exercise 12.2 checks a mixture's log-density on seeded random cases and names a missing 1/K", async () => {
-  await selectBackend({ backend: "cpu" });
-  const logN = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
-    tf.mul(
-      -0.5,
-      tf.sum(
-        tf.add(
-          tf.div(tf.square(tf.sub(tf.expandDims(z, 1), mu)), tf.exp(logVar)),
-          tf.add(logVar, Math.log(2 * Math.PI)),
-        ),
-        2,
-      ),
-    );
-  const right = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
-    tf.sub(tf.logSumExp(logN(z, mu, logVar), 1), Math.log(mu.shape[0]));
-  const noWeights = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
-    tf.logSumExp(logN(z, mu, logVar), 1);
-  assert.match(await capture(() => exercise("12.2", right)), /✓/);
-  assert.match(await capture(() => exercise("12.2", noWeights)), /equal weights 1\/K/);
-  assert.match(
-    await capture(() => exercise("12.2", (z) => tf.zeros([z.shape[0]]))),
-    /differ from the mixture's/,
-  );
 });
 
 test("exercise 06.1 tries random cell means and names the forgotten interaction", async () => {

@@ -227,10 +227,10 @@ export function decodeCodes(model: Model, z: Float32Array): tf.Tensor2D {
 }
 
 /** The scores of a set of images (every generation score but the holes, which are about codes). */
-export type ImageScores = Record<Exclude<GenerationScore, "draws in holes">, number>;
+export type GeneratedImageScores = Record<Exclude<GenerationScore, "draws in holes">, number>;
 
 /** The recorded scores of a set of images, by name. */
-export function imageScores(s: GenerationScores): ImageScores {
+export function imageScores(s: GenerationScores): GeneratedImageScores {
   return {
     Fréchet: s.frechet,
     precision: s.precision,

@@ -15,7 +15,7 @@ import { NOISE_KINDS, type NoiseConfig } from "../model/config";
 import { NOISE_LEVELS, mixedNoise } from "../model/noise";
 import { type FactorialDesign, type FactorialOptions, type FactorialResult, runFactorial } from "./factorial";
 import {
-  type ImageScores,
+  type GeneratedImageScores,
   imageScores,
   type MeasureContext,
   type MeasureSettings,
@@ -146,11 +146,11 @@ export interface VaeVersusDaeResult extends Omit<FactorialResult, "models"> {
   settings: VaeVersusDaeSettings;
   classifier: { testAccuracy: number; testImages: number; trainImages: number };
   /** Real training images scored like generated ones: the floor of each generation score. */
-  real: ImageScores;
+  real: GeneratedImageScores;
 }
 
 /** Scores `samples` real training images (grey) against the real test reference: the floor. */
-export function realScores(context: MeasureContext, trainSet: ImageSet): ImageScores {
+export function realScores(context: MeasureContext, trainSet: ImageSet): GeneratedImageScores {
   const real = sliceImageSet(trainSet, trainSet.n - context.settings.samples, context.settings.samples);
   return imageScores(generationScores(context.classifier, context.reference, real));
 }
