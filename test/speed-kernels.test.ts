@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { installWasmFixes, selectBackend } from "../src";
+import { selectBackend } from "../src";
+import { installWasmFixes, wasmFixesState } from "../src/speed/wasm-fixes";
 import { registerWasmBackend } from "../src/speed/wasm-threads";
 
 const BUILDS = [
@@ -14,11 +15,21 @@ const BUILDS = [
   ["wasm-kernels-2-threads", 2],
 ] as const;
 
-/** Registers both builds (copies of the wasm kernels, fixes included); returns their names. */
+/**
+ * Registers both builds (copies of the wasm kernels, fixes included); returns their names. Fails
+ * the test when the fixes did not install, or a build runs other kernels than the fixed ones (a
+ * refusing version check would otherwise test the shipped kernels).
+ */
 async function builds(): Promise<string[]> {
   await selectBackend({ backend: "wasm" });
-  installWasmFixes({ force: true });
+  assert.equal(installWasmFixes({ force: true }), true, `fixes not installed: ${wasmFixesState().reason}`);
   for (const [build, threads] of BUILDS) registerWasmBackend(threads, build);
+  for (const [build] of BUILDS) {
+    for (const kernel of [tf.Softplus, tf.Sigmoid, tf.Square, tf.Sum]) {
+      const fixed = tf.getKernel(kernel, "wasm").kernelFunc;
+      assert.equal(tf.getKernel(kernel, build)?.kernelFunc, fixed, `${build} runs the fixed ${kernel}`);
+    }
+  }
   return BUILDS.map(([build]) => build);
 }
 

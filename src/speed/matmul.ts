@@ -2,12 +2,12 @@
  * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels (tfjs-backend-wasm 4.22) for
  * float32 products with a transposed operand, so that every product takes XNNPACK's fast path.
  *
- * The shipped kernels are fast only when neither operand is transposed (128x784 by 784x400: about 10x
- * slower with `transposeA` or `transposeB`), and backpropagation through a dense layer uses exactly
+ * The shipped kernels are fast only when neither operand is transposed (a transposed operand takes a
+ * slow generic loop instead of XNNPACK), and backpropagation through a dense layer uses exactly
  * the transposed forms (dW = x^T dy, dx = dy W^T). Here the operand is transposed first
  * (./transpose.ts). Besides, XNNPACK repacks the right operand B whenever it is a new tensor, which
  * in training it always is; so a product is computed either as A.B or as (B^T.A^T)^T, whichever
- * costs less by a model of transposes and packing (the two constants below, measured on this backend).
+ * costs less by a model of transposes and packing (the two constants below, fitted to timings of this backend).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type KernelFix, type WasmKernelArgs, findKernel, shippedKernel } from "./kernel-registry";
@@ -23,6 +23,8 @@ const PACK_NS = 4.6;
 /** Both matrix-product kernels, rerouted to plain (untransposed) products. */
 export const matMulFixes: readonly KernelFix[] = [tf.BatchMatMul, tf._FusedMatMul].map((kernelName) => ({
   kernelName,
+  wasmKernels: ["transpose"],
+  shippedKernels: [kernelName, tf.Add], // Add: a bias after a product computed transposed
   make: (original) => plainProducts(kernelName, original),
 }));
 

@@ -112,7 +112,7 @@ export function memoryOffset(backend: BackendWasm, t: tf.TensorInfo): number {
  * (x, out, n: out[i] = f(x[i])) on float32 tensors; other dtypes run as shipped.
  */
 export function float32UnaryFix(kernelName: string, kernel: string): KernelFix {
-  return partialFix<WasmKernelArgs<tf.UnaryInputs>>(kernelName, ({ inputs: { x }, backend }) => {
+  return partialFix<WasmKernelArgs<tf.UnaryInputs>>(kernelName, [kernel], ({ inputs: { x }, backend }) => {
     if (x.dtype !== "float32") return undefined;
     const out = backend.makeOutput(x.shape, "float32");
     const n = tf.util.sizeFromShape(x.shape);
