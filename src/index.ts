@@ -131,6 +131,11 @@ export { exportFigure, exportTable, saveImage } from "./figures/export";
 export { checkExercise } from "./exercises";
 
 // Backend and run mode.
-export { type BackendName, type BackendReport, describeBackend, selectBackend } from "./backend";
-export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from "./speed/wasm-fixes";
+export {
+  type BackendName,
+  type BackendReport,
+  type SelectBackendOptions,
+  describeBackend,
+  selectBackend,
+} from "./backend";
 export { type RunMode, isQuick, pick, runMode } from "./mode";

@@ -41,8 +41,11 @@ type Factory = () => Promise<tf.KernelBackend>;
 
 /** What started under each backend name: the thread count, or why the threaded build fell back. */
 const started = new Map<string, { threads: number; fallback?: string }>();
-/** Backend names left as shipped because this tfjs is not the one the threaded start-up was written for. */
-const leftAsShipped = new Map<string, string>();
+/**
+ * Backend names left as shipped because this tfjs is not the one the start-up was written for, with
+ * the reason when more than one thread was asked for.
+ */
+const leftAsShipped = new Map<string, string | undefined>();
 let stockFactory: Factory | undefined;
 
 /** The thread count asked for by `VAE_LAB_WASM_THREADS`, or the default (every core, at most 4). */
@@ -72,7 +75,7 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
   require(PACKAGE); // registers the stock backend and its kernels
   const mismatch = threadedBuildMismatch();
   if (mismatch) {
-    if (threads > 1) leftAsShipped.set(name, mismatch);
+    leftAsShipped.set(name, threads > 1 ? mismatch : undefined);
     return false;
   }
   if (backendStarted(name)) return false;
@@ -113,8 +116,10 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
  * to 1. When the threaded build was never registered because of the tfjs version, says so at once.
  */
 export function wasmThreads(name = "wasm"): { threads: number; fallback?: string } | undefined {
-  const mismatch = leftAsShipped.get(name);
-  if (mismatch) return { threads: 1, fallback: mismatch };
+  if (leftAsShipped.has(name)) {
+    const mismatch = leftAsShipped.get(name);
+    return mismatch ? { threads: 1, fallback: mismatch } : { threads: 1 };
+  }
   return backendStarted(name) ? (started.get(name) ?? { threads: 1 }) : undefined;
 }
 
