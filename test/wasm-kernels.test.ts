@@ -84,6 +84,28 @@ async function assertMatchesCpu(label: string, inputs: Inputs, f: Computation): 
   });
 }
 
+/**
+ * Asserts that `op` gives the same shape and bits on wasm (with the fixes) as on cpu, on a float32
+ * input of `shape` holding a NaN and on an int32 one.
+ */
+async function assertSameBitsAsCpu(label: string, shape: number[], op: (x: tf.Tensor) => tf.Tensor) {
+  for (const dtype of ["float32", "int32"] as const) {
+    const size = shape.reduce((p, d) => p * d, 1);
+    const values = randomArray(size, size).map((v, i) =>
+      i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v,
+    );
+    const results: { shape: number[]; values: number[] }[] = [];
+    for (const backend of ["cpu", "wasm"] as const) {
+      await selectBackend({ backend });
+      if (backend === "wasm") installFixes();
+      const t = tf.tidy(() => op(tf.tensor(values, shape, dtype)));
+      results.push({ shape: t.shape, values: Array.from(t.dataSync()) });
+      t.dispose();
+    }
+    assert.deepEqual(results[1], results[0], `${label} ${dtype} [${shape}]`);
+  }
+}
+
 /** Value and gradients of sum(f(...) * w) for a fixed random weighting w (so every output element matters). */
 function withGradients(f: (...xs: tf.Tensor[]) => tf.Tensor): Computation {
   return (...xs) => {
@@ -273,21 +295,7 @@ test("Transpose equals cpu bit for bit: last two axes (the SIMD kernel: odd size
     ],
   ];
   for (const [shape, perm] of cases) {
-    for (const dtype of ["float32", "int32"] as const) {
-      const size = shape.reduce((p, d) => p * d, 1);
-      const values = randomArray(size, size).map((v, i) =>
-        i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v,
-      );
-      const results: { shape: number[]; values: number[] }[] = [];
-      for (const backend of ["cpu", "wasm"] as const) {
-        await selectBackend({ backend });
-        if (backend === "wasm") installFixes();
-        const t = tf.tidy(() => tf.transpose(tf.tensor(values, shape, dtype), perm));
-        results.push({ shape: t.shape, values: Array.from(t.dataSync()) });
-        t.dispose();
-      }
-      assert.deepEqual(results[1], results[0], `transpose ${dtype} [${shape}] perm [${perm}]`);
-    }
+    await assertSameBitsAsCpu(`transpose perm [${perm}]`, shape, (x) => tf.transpose(x, perm));
   }
 });
 
@@ -413,21 +421,7 @@ test("Tile equals cpu bit for bit: rows repeated k times (the IWAE samples), rep
     ],
   ];
   for (const [shape, reps] of cases) {
-    for (const dtype of ["float32", "int32"] as const) {
-      const size = shape.reduce((p, d) => p * d, 1);
-      const values = randomArray(size, size + 1).map((v, i) =>
-        i === 2 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v,
-      );
-      const results: { shape: number[]; values: number[] }[] = [];
-      for (const backend of ["cpu", "wasm"] as const) {
-        await selectBackend({ backend });
-        if (backend === "wasm") installFixes();
-        const t = tf.tidy(() => tf.tile(tf.tensor(values, shape, dtype), reps));
-        results.push({ shape: t.shape, values: Array.from(t.dataSync()) });
-        t.dispose();
-      }
-      assert.deepEqual(results[1], results[0], `tile ${dtype} [${shape}] reps [${reps}]`);
-    }
+    await assertSameBitsAsCpu(`tile reps [${reps}]`, shape, (x) => tf.tile(x, reps));
   }
 });
 
