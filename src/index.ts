@@ -93,6 +93,39 @@ export {
   sqrtSymmetric,
   symmetricEigen,
 } from "./eval/frechet";
+/**
+ * The course's classifier (MNIST, Fashion-MNIST), trained once per settings and cached beside the
+ * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and
+ * precision/recall.
+ */
+export {
+  CLASSIFIER_SETTINGS,
+  type Classification,
+  type Classifier,
+  type ClassifierSettings,
+  type Features,
+  type Images,
+  type LoadClassifierOptions,
+  loadClassifier,
+} from "./eval/classifier";
+/** Improved precision and recall (Kynkäänniemi et al., NeurIPS 2019): quality and coverage, apart. */
+export {
+  type PrecisionRecall,
+  type PrecisionRecallOptions,
+  knnRadii,
+  precisionRecall,
+} from "./eval/precision-recall";
+/** A Gaussian mixture fitted by EM: a density for codes fitted after training, to sample from. */
+export { type GaussianMixture, type MixtureOptions, fitMixture } from "./eval/mixture";
+/** Generated images against real ones in the classifier's features: Fréchet, precision, recall, label shares. */
+export {
+  type GenerationOptions,
+  type GenerationScores,
+  type RealReference,
+  generationScores,
+  labelScores,
+  realReference,
+} from "./eval/generation";
 
 // Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";

@@ -422,3 +422,41 @@ test("an autoencoder's epoch line names its test loss -log p(x|z), not -ELBO, an
   assert.match(line, /train objective 90\.00 = recon 90\.00 \| test -log p\(x\|z\) 95\.00/);
   assert.doesNotMatch(line, /ELBO|kl/);
 });
+
+test("a step of your own receives each batch's class labels as int32, row for row, and none when the set has no labels", async () => {
+  await selectBackend({ backend: "cpu" });
+  const set = syntheticImages(40, 1); // class 0 is bright on the left half, class 1 on the right
+  const seen: number[] = [];
+  const checking: StepFunction = (m, optimizer, batch, options) => {
+    assert.ok(batch.labels, "the batch has labels");
+    assert.equal(batch.labels.dtype, "int32");
+    assert.deepEqual(batch.labels.shape, [batch.x.shape[0]]);
+    const labels = Array.from(batch.labels.dataSync());
+    const pixels = batch.x.arraySync();
+    labels.forEach((label, row) => {
+      const left = pixels[row].filter((_, i) => i % 4 < 2).reduce((a, b) => a + b);
+      const right = pixels[row].filter((_, i) => i % 4 >= 2).reduce((a, b) => a + b);
+      assert.equal(label, left > right ? 0 : 1, `row ${row}: label ${label}, left ${left}, right ${right}`);
+    });
+    seen.push(...labels);
+    return trainStep(m, optimizer, batch, options);
+  };
+  const model = createModel(SMALL);
+  const before = tf.memory().numTensors;
+  const { optimizer } = await train(model, set, { epochs: 2, batchSize: 16, step: checking, log: quiet });
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before, "the labels are disposed after each step");
+  assert.equal(seen.length, 80, "every image of both epochs, once per epoch");
+  assert.equal(seen.filter((label) => label === 1).length, 40);
+
+  const unlabelled = { ...set, labels: undefined };
+  let labelled = 0;
+  const counting: StepFunction = (m, o, batch, options) => {
+    if (batch.labels) labelled++;
+    return trainStep(m, o, batch, options);
+  };
+  const more = await train(model, unlabelled, { epochs: 1, batchSize: 16, step: counting, log: quiet });
+  more.optimizer.dispose();
+  assert.equal(labelled, 0);
+  disposeModel(model);
+});

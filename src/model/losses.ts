@@ -28,7 +28,10 @@ export interface LossOptions {
   klTerm?: KlTerm;
 }
 
-/** What one step trains on: the target `x`, the encoder's `input` and, for a VAE, the noise `eps`. */
+/**
+ * What one step trains on: the target `x`, the encoder's `input`, for a VAE the noise `eps`, and
+ * the images' class `labels` when the training set has them.
+ */
 export interface TrainBatch {
   /** The images to reconstruct, `[batch, pixels]` in [0, 1]. */
   x: tf.Tensor2D;
@@ -36,6 +39,12 @@ export interface TrainBatch {
   input: tf.Tensor2D;
   /** Standard-normal draws `[batch, latentDim]` for the reparameterization (VAE only). */
   eps?: tf.Tensor2D;
+  /**
+   * The class of each image, `[batch]` int32 (0, 1, ...), in the rows' order; present whenever
+   * the training set has labels. A conditional model's step makes its condition from them, e.g.
+   * `tf.oneHot(batch.labels, 10)`. The loop disposes them after the step.
+   */
+  labels?: tf.Tensor1D;
 }
 
 /** Batch means (scalars) of the loss that is minimised and its two parts. */

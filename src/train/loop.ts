@@ -187,7 +187,7 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
       let seen = 0;
       let beta = 0;
       let i = 0;
-      for (const { x: images } of batches(trainSet, run.batchSize, { rng: streams.order })) {
+      for (const { x: images, indices } of batches(trainSet, run.batchSize, { rng: streams.order })) {
         beta = betaOf({ step: globalStep, epoch, stepsPerEpoch });
         if (!(Number.isFinite(beta) && beta >= 0)) {
           throw new Error(
@@ -195,6 +195,7 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
           );
         }
         const batch = trainBatch(model, images, streams, run.binarization === "dynamic", noise);
+        if (trainSet.labels) batch.labels = batchLabels(trainSet.labels, indices);
         let result: StepResult;
         try {
           result = step(model, optimizer, batch, {
@@ -212,7 +213,8 @@ export async function train(model: Model, trainSet: ImageSet, options: TrainOpti
             );
           throw err;
         } finally {
-          tf.dispose([batch.x, batch.input, batch.eps].filter((t) => t && t !== images) as tf.Tensor[]);
+          const made = [batch.x, batch.input, batch.eps, batch.labels];
+          tf.dispose(made.filter((t) => t && t !== images) as tf.Tensor[]);
         }
         const n = images.shape[0];
         sums.loss += result.loss * n;
@@ -349,6 +351,14 @@ function trainBatch(
   if (model.config.kind !== "vae") return { x, input };
   const eps = tf.randomNormal([x.shape[0], model.config.latentDim], 0, 1, "float32", streams.eps.seed());
   return { x, input, eps: eps as tf.Tensor2D };
+}
+
+/** The labels of a batch's rows (`indices` into the set), as the int32 tensor a step receives. */
+function batchLabels(labels: Uint8Array, indices: Int32Array): tf.Tensor1D {
+  return tf.tensor1d(
+    Int32Array.from(indices, (i) => labels[i]),
+    "int32",
+  );
 }
 
 /**
