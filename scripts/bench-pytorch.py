@@ -10,8 +10,8 @@ these dense computations does not depend on the values.
 
 Usage: python3 scripts/bench-pytorch.py THREADS. It prints one JSON line about itself (torch's
 version, threads, and the kernel OpenBLAS chose), then answers one JSON line per request read from
-stdin: {"do": "model", "arch": "mlp" | "conv"}, {"do": "steps", "n": N} (ms of each step) and
-{"do": "iwae", "images": N, "k": K} (ms for N images).
+stdin: {"do": "model", "arch": "mlp" | "conv"}, {"do": "steps", "n": N} (ms and CPU ms of each step) and
+{"do": "iwae", "images": N, "k": K} (ms and CPU ms for N images).
 """
 import ctypes
 import json
@@ -115,17 +115,18 @@ def main():
             optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
             answer = {}
         elif request["do"] == "steps":
-            times, losses = [], []
+            times, cpu, losses = [], [], []
             for _ in range(request["n"]):
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 losses.append(step(model, optimizer, x)[0])
                 times.append((time.perf_counter() - start) * 1000)
-            answer = {"times": times, "losses": losses}
+                cpu.append((time.process_time() - cpu_start) * 1000)
+            answer = {"times": times, "cpu": cpu, "losses": losses}
         else:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for i in range(request["images"]):
                 iwae_bound(model, x[i : i + 1].bernoulli(), request["k"]).item()
-            answer = {"ms": (time.perf_counter() - start) * 1000}
+            answer = {"ms": (time.perf_counter() - start) * 1000, "cpu": (time.process_time() - cpu_start) * 1000}
         print(json.dumps(answer), flush=True)
 
 

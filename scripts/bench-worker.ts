@@ -7,9 +7,9 @@
  * The JSON is `selectBackend`'s options; `VAE_LAB_WASM_FIXES` in the environment turns the kernel
  * fixes off or on. LIBRARY, a path to another checkout's compiled library (its `dist/`), measures
  * that version instead of this one. The worker prints one JSON line about its backend, then answers
- * one JSON line per request read from stdin: {"do": "model", "arch"}, {"do": "steps", "n"} (ms and
- * loss of each step), {"do": "encode", "runs"} (images encoded per second) and {"do": "iwae",
- * "from", "images", "k"} (ms for those test images, and their IWAE estimate).
+ * one JSON line per request read from stdin: {"do": "model", "arch"}, {"do": "steps", "n"} (ms,
+ * CPU ms of all the process's threads, and loss of each step), {"do": "encode", "runs"} (images encoded per second) and {"do": "iwae",
+ * "from", "images", "k"} (ms and CPU ms for those test images, and their IWAE estimate).
  */
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -72,10 +72,12 @@ class Worker {
   private steps(n: number): object {
     const { tf, vl, model } = this;
     const times: number[] = [];
+    const cpu: number[] = [];
     const losses: number[] = [];
     try {
       for (let i = 0; i < n; i++) {
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         const { x } = this.stream!.next().value as { x: tfjs.Tensor2D };
         // Every setup sees the same noise: eps from the same stream, step by step.
         const seed = vl.randomStream(1, "eps", ++this.step).seed();
@@ -83,11 +85,13 @@ class Worker {
         losses.push(vl.trainStep(model!, this.optimizer!, { x, input: x, eps: eps as tfjs.Tensor2D }).loss);
         eps.dispose();
         times.push(performance.now() - start);
+        const { user, system } = process.cpuUsage(cpuStart);
+        cpu.push((user + system) / 1000);
       }
     } catch (err) {
-      return { times, losses, error: (err instanceof Error ? err.message : String(err)).split("\n")[0] };
+      return { times, cpu, losses, error: (err instanceof Error ? err.message : String(err)).split("\n")[0] };
     }
-    return { times, losses };
+    return { times, cpu, losses };
   }
 
   /** Images encoded per second (mu and logVar of batches of 512), median of `runs` after one warm-up. */
@@ -111,8 +115,10 @@ class Worker {
   private iwae(from: number, images: number, k: number): object {
     const set = this.vl.sliceImageSet(this.test, from, images);
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     const nll = this.vl.iwaeNll(this.model!, set, { k, seed: 1 });
-    return { ms: performance.now() - start, nll };
+    const { user, system } = process.cpuUsage(cpuStart);
+    return { ms: performance.now() - start, cpu: (user + system) / 1000, nll };
   }
 }
 
