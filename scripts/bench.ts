@@ -26,6 +26,23 @@ import { parseArgs } from "node:util";
 const BATCH = 128;
 const STEPS_PER_EPOCH = Math.ceil(60000 / BATCH); // 469
 const IWAE_K = 5000;
+/** The MLP VAE's layers (784-400-20, the encoder's last layer giving mu and logVar). */
+const MLP_LAYERS: [number, number][] = [
+  [784, 400],
+  [400, 40],
+  [20, 400],
+  [400, 784],
+];
+/** Multiply-adds of a batch through the layers `[inputs, outputs]`, as floating-point operations. */
+const productFlops = (rows: number, layers: [number, number][]) =>
+  layers.reduce((sum, [inputs, outputs]) => sum + 2 * rows * inputs * outputs, 0);
+/**
+ * A training step's products: forward, each weight's gradient (as many operations again), and each
+ * layer's input gradient but the first's.
+ */
+const STEP_FLOPS = 2 * productFlops(BATCH, MLP_LAYERS) + productFlops(BATCH, MLP_LAYERS.slice(1));
+/** An IWAE image's products: the decoder on k codes (the encoder's one row is negligible). */
+const IWAE_FLOPS = productFlops(IWAE_K, MLP_LAYERS.slice(2));
 const IWAE_TARGET = { images: 1000, seconds: 120 };
 const STEP_TARGETS: Record<Arch, number> = { mlp: 1.2, conv: 1.5 };
 const OPENBLAS_OVERRIDES = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"];
@@ -333,6 +350,12 @@ function pytorchLines(arch: Arch, setups: Setup[]): string[] {
       `${arch}: the library's default (${library.label}) takes ${r.toFixed(2)}x PyTorch's best step (medians; 10th percentiles: ${tenth.toFixed(2)}x): target at most ${STEP_TARGETS[arch]}x: ${r <= STEP_TARGETS[arch] ? "met" : "not met"}`,
     );
   }
+  const single = setups.find((s) => s.label === "wasm + fixes" && !s.errors[arch]);
+  const pytorch1 = pytorch.find((p) => p.info.threads === 1);
+  if (single && pytorch1)
+    lines.push(
+      `${arch}: on one thread, CPU time per step: ${single.label} / ${pytorch1.label} = ${ratio(median(single.cpu[arch]), median(pytorch1.cpu[arch]))}`,
+    );
   return lines;
 }
 
@@ -353,14 +376,15 @@ function baselineLines(setups: Setup[]): string[] {
     for (const arch of ["mlp", "conv"] as const) {
       if (after.errors[arch] || before.errors[arch]) continue;
       const r = median(after.times[arch]) / median(before.times[arch]);
+      const cpu = median(after.cpu[arch]) / median(before.cpu[arch]);
       lines.push(
-        `${arch}: ${after.label}: this version / before = ${r.toFixed(3)} (${median(after.times[arch]).toFixed(1)} vs ${median(before.times[arch]).toFixed(1)} ms)`,
+        `${arch}: ${after.label}: this version / before = ${r.toFixed(3)} (${median(after.times[arch]).toFixed(1)} vs ${median(before.times[arch]).toFixed(1)} ms); CPU time ${cpu.toFixed(3)}`,
       );
     }
     const rate = (s: Setup) => s.iwae.images / s.iwae.ms;
     if (after.iwae.images && before.iwae.images)
       lines.push(
-        `iwae: ${after.label}: this version's images/s / before = ${ratio(rate(after), rate(before))}`,
+        `iwae: ${after.label}: this version's images/s / before = ${ratio(rate(after), rate(before))}; CPU time per image ${ratio(after.iwae.cpu / after.iwae.images, before.iwae.cpu / before.iwae.images)}`,
       );
   }
   return lines;
@@ -381,6 +405,12 @@ function iwaeLines(setups: Setup[]): string[] {
       const best = Math.max(...pytorch.map(rate));
       lines.push(
         `iwae: PyTorch's best images/s / the library's default = ${(best / rate(library)).toFixed(2)}`,
+      );
+    }
+    if (!library.errors.mlp) {
+      const gflops = (flops: number, ms: number) => (flops / ms / 1e6).toFixed(1);
+      lines.push(
+        `iwae: the library's default runs the products at ${gflops(IWAE_FLOPS, library.iwae.ms / library.iwae.images)} GFLOP/s in the IWAE estimate (${(IWAE_FLOPS / 1e9).toFixed(2)} GFLOP per image), and a training step's at ${gflops(STEP_FLOPS, median(library.times.mlp))} GFLOP/s (${(STEP_FLOPS / 1e9).toFixed(2)} GFLOP per step), counting the whole time`,
       );
     }
   }
