@@ -144,6 +144,11 @@ async function withoutRethrowListeners<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Threads of the threaded build's pool, this one included (1 when only the single-threaded build runs). */
+export function wasmThreadCount(): number {
+  return (require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm")).getThreadsCount();
+}
+
 function backendStarted(name: string): boolean {
   return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry[name] !== undefined;
 }
