@@ -14,11 +14,17 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Figure } from "../src/figures/charts";
-import { closeBrowser, findChromium } from "../src/figures/browser";
-import { PLOTLY_MIME } from "../src/figures/display";
-import { exportFigure, ExportResult, figuresDir, saveImage } from "../src/figures/export";
-import { figureTitle } from "../src/figures/plotly";
+import {
+  type ExportResult,
+  type Figure,
+  PLOTLY_MIME,
+  closeBrowser,
+  exportFigure,
+  figureTitle,
+  figuresDir,
+  findChromium,
+  saveImage,
+} from "../src";
 
 const ROOT = resolve(__dirname, "..");
 

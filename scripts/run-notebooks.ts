@@ -1,7 +1,8 @@
 /**
  * Executes every notebook in notebooks/ through Jupyter (nbconvert) with the tslab kernel.
  *
- *   npm run test:notebooks                  quick mode (VAE_LAB_MODE=quick), outputs to a temp dir
+ *   npm run test:notebooks                  quick mode (VAE_LAB_MODE=quick), outputs and exported
+ *                                           figures to a temp dir
  *   npm run test:notebooks -- 00 03         only notebooks whose names start with these prefixes
  *   npm run notebooks:outputs               full mode, outputs written back into the notebooks
  *                                           (= --full --write; only notebooks that pass are written)
@@ -123,12 +124,23 @@ function problemsIn(nb: Notebook): string[] {
   return problems;
 }
 
+/**
+ * Where a notebook's exports go and what they record: the notebook's name; in quick mode a folder
+ * of the run's own (deleted with it), so that tests never replace a reader's figures/.
+ */
+function exportsEnv(notebook: string, outDir: string, full: boolean): NodeJS.ProcessEnv {
+  return full
+    ? { VAE_LAB_NOTEBOOK: notebook }
+    : { VAE_LAB_NOTEBOOK: notebook, VAE_LAB_FIGURES_DIR: join(outDir, "figures") };
+}
+
 async function execute(path: string, options: Options, python: string): Promise<string[]> {
   const outDir = mkdtempSync(join(tmpdir(), "vae-lab-nb-"));
   const guardLog = join(outDir, "guard.log");
   // This checkout's kernel, whatever other "tslab" kernels the machine has.
   const env = jupyterEnv(ROOT, {
     ...process.env,
+    ...exportsEnv(basename(path), outDir, options.full),
     VAE_LAB_MODE: options.full ? "full" : "quick",
     VAE_LAB_GUARD_LOG: guardLog,
     NODE_OPTIONS:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One idempotent set-up for vae-lab, used by both README commands (`npm start`, `npm test`):
-# npm packages, a Jupyter with nbclient and ipykernel, this checkout's tslab kernel, and the
-# compiled library. Each step checks first and does nothing when it is already done; a second run
+# npm packages, a Jupyter with nbclient and ipykernel, Chromium (as root with apt), this checkout's
+# tslab kernel, its committed notebooks trusted by its own Jupyter, and the compiled library. Each step checks first and does nothing when it is already done; a second run
 # says so. Needs bash and Node.js only (no GNU-only tools), so it runs on Linux and macOS alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,8 +99,18 @@ if [ -z "${VAE_LAB_DATA_DIR:-}" ] && [ ! -f "data/$fashion" ] && [ ! -f "/usr/sh
   if apt_install dataset-fashion-mnist; then did+=("Fashion-MNIST installed"); else say "could not install it; it will be downloaded on first use."; fi
 fi
 
-# --- this checkout's tslab kernel and plotly.js, in .vae-lab/jupyter/ (scripts/jupyter.ts says why) --
-kernel_steps=$(node --import tsx scripts/jupyter.ts --python "$PY") || die "could not write this checkout's Jupyter folder (.vae-lab/jupyter)."
+# --- Chromium: draws charts' static pictures, and runs the browser test. As root with apt, install
+#     Debian's package; otherwise it stays optional (charts are interactive without it, and say how
+#     to get their pictures). VAE_LAB_CHROMIUM names the user's own, and then nothing is installed.
+has_chromium() { node --import tsx -e 'process.exit("path" in require("./src/figures/browser").findChromium() ? 0 : 1)'; }
+if [ -z "${VAE_LAB_CHROMIUM:-}" ] && ! has_chromium && can_apt; then
+  say "installing Chromium from Debian's package chromium (static pictures of charts, the browser test)..."
+  if apt_install chromium && has_chromium; then did+=("Chromium installed"); else say "could not install Debian's chromium: charts will have no static picture, and the browser test will fail."; fi
+fi
+
+# --- this checkout's Jupyter folder, .vae-lab/jupyter/ (tslab kernel, plotly.js), and .vae-lab/trust/,
+#     where this checkout's Jupyter trusts the committed notebooks (scripts/jupyter.ts says why and how)
+kernel_steps=$(node --import tsx scripts/jupyter.ts --python "$PY") || die "could not write this checkout's Jupyter folders (.vae-lab/jupyter, .vae-lab/trust)."
 while IFS= read -r line; do
   if [ -n "$line" ]; then did+=("$line"); fi
 done <<< "$kernel_steps"

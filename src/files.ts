@@ -1,7 +1,7 @@
 /**
  * Writing files so that nothing is lost: bytes flushed to disk before they count, a file replaced
- * in one rename, folders made one level at a time, and a probe that says early whether a folder
- * can be written at all.
+ * in one rename, never through a symlink, folders made one level at a time, a probe that says
+ * early whether a folder can be written at all, and the reason a write failed in words.
  */
 import {
   closeSync,
@@ -17,10 +17,13 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-/** Writes `data` to `file` (created or truncated) and flushes it to disk before returning. */
+/**
+ * Creates `file`, writes `data` and flushes it to disk before returning. Nothing may be at `file`
+ * yet, not even a symlink: the write never follows one into a file elsewhere.
+ */
 export function writeDurably(file: string, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  const fd = openSync(file, "w");
+  const fd = openSync(file, "wx");
   try {
     for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
     fsyncSync(fd);
@@ -41,10 +44,12 @@ export function syncFolder(dir: string): void {
 
 /**
  * Replaces `file` with `data` in one rename: a reader, or a crash, sees the old content or the
- * new, never a mix. The bytes go to `file.partial` first, which a failed write removes.
+ * new, never a mix. The bytes go to `file.partial` first, which a failed write removes. A symlink
+ * at `file` is replaced itself: the file it points to is left as it was.
  */
 export function replaceFile(file: string, data: string | Uint8Array): void {
   const partial = `${file}.partial`;
+  rmSync(partial, { force: true }); // what a killed write left (a symlink there is removed, not followed)
   try {
     writeDurably(partial, data);
     renameSync(partial, file);
@@ -82,10 +87,39 @@ export function checkWritableFolder(path: string, what: string): void {
   try {
     mkdirSync(probe);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new Error(
-      `${what} ${path}: cannot create a folder in ${existing} (${code}). Choose a path you can write to.`,
+      `${what} ${path}: cannot create a folder in ${existing}: ${fileProblem(err)}. Choose a path you can write to.`,
     );
   }
   rmdirSync(probe);
+}
+
+/** Why a file operation failed, in words with the system's code: "the disk is full (ENOSPC)". */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words = code && PROBLEMS[code];
+  if (words) return `${words} (${code})`;
+  return code ?? (err as Error).message ?? String(err);
+}
+
+const PROBLEMS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "the operation is not permitted",
+  ENAMETOOLONG: "a name on the path is too long",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  ENOENT: "a folder on the path does not exist",
+  EEXIST: "something is already there",
+  EISDIR: "it is a folder",
+  EIO: "the device reported an input/output error",
+};
+
+/** What to do about a failed write, by its cause. */
+export function writeFix(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOSPC" || code === "EDQUOT") return "Free some space, or write to another disk.";
+  if (code === "EROFS" || code === "EACCES" || code === "EPERM") return "Choose a folder you can write to.";
+  return "Try again, or choose another folder.";
 }

@@ -3,7 +3,7 @@
  * The public API, by topic. Everything not listed here is internal.
  */
 
-// The maths: likelihoods, KL, reparameterization, the forward pass, losses and bounds.
+/** The maths: likelihoods, KL, reparameterization, the forward pass, losses and bounds. */
 export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./model/likelihoods";
 export { klMonteCarlo, klPerDimension, klStandardNormal, logNormal, logStandardNormal } from "./model/kl";
 export { reparameterize } from "./model/reparameterize";
@@ -18,10 +18,19 @@ export {
   negLogLikelihood,
   trainingLoss,
 } from "./model/losses";
-export { type ElboParts, elbo, iwaeBound } from "./model/elbo";
+export {
+  type ElboParts,
+  type GaussianQ,
+  type LogPrior,
+  elbo,
+  gaussianElbo,
+  gaussianIwaeBound,
+  iwaeBound,
+  posterior,
+} from "./model/elbo";
 export { type BetaSchedule, type Progress, cyclicalBeta, linearWarmup } from "./model/schedules";
 
-// Models: autoencoder, denoising autoencoder, VAE; their input noise.
+/** Models: autoencoder, denoising autoencoder, VAE; their input noise and its levels. */
 export type {
   Activation,
   Architecture,
@@ -40,6 +49,7 @@ export {
   createModel,
   createVae,
   decode,
+  decodeMean,
   disposeModel,
   encode,
   outputMean,
@@ -47,9 +57,22 @@ export {
   sampleImages,
   trainableVariables,
 } from "./model/model";
+export { NOISE_LEVELS, noiseLabel } from "./model/noise";
 export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
+/** Priors p(z): N(0, I), a learned mixture of Gaussians, the VampPrior. */
+export {
+  type MixturePriorOptions,
+  type Prior,
+  logGaussianMixture,
+  mixturePrior,
+  standardNormalPrior,
+  vampPrior,
+} from "./model/priors";
 
-// Training: the step, the loop, its progress, checkpoints.
+/**
+ * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
+ * per folder, writes that lose nothing) and what the command-line trainer checks before it starts.
+ */
 export {
   NonFiniteLossError,
   type StepFunction,
@@ -57,22 +80,34 @@ export {
   createOptimizer,
   trainStep,
 } from "./train/step";
-export {
-  type EpochRecord,
-  type TrainOptions,
-  type TrainResult,
-  TrainingError,
-  formatEpoch,
-  historyRows,
-  train,
-} from "./train/loop";
+export { type TrainResult, train } from "./train/loop";
+export type { TrainOptions } from "./train/options";
+export { TRAINING_DEFAULTS } from "./train/defaults";
+export { type EpochRecord, formatEpoch, historyRows, testLossText } from "./train/history";
+export { TrainingError } from "./train/divergence";
 export { type ProgressReporter, type StepProgress, progressReporter } from "./train/progress";
 export type { AdamState, Moment, TrainingState } from "./train/resume";
-export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint";
+export {
+  type SaveOptions,
+  checkSaveTarget,
+  loadCheckpoint,
+  loadMetrics,
+  loadWeights,
+  readCheckpointConfig,
+  saveCheckpoint,
+} from "./train/checkpoint";
+export { FolderLockedError, type LockHolder, lockFolder } from "./train/lock";
+export { checkWritableFolder, fileProblem, writeFix } from "./files";
+export { ACTIVATIONS, DEFAULT_CONFIG, NOISE_KINDS, modelConfig } from "./model/config";
+export { checkDataEnvironment } from "./data/datasets";
 
-// Evaluation.
+/**
+ * Evaluation: test losses and bounds, reconstruction errors, what the codes know (probes, nearest
+ * neighbours), the PCA baseline, anomaly scores.
+ */
 export {
   type EvalOptions,
+  type EvaluateLossOptions,
   EvaluationStopped,
   type IwaeNllOptions,
   type Metrics,
@@ -83,16 +118,66 @@ export {
   iwaeNll,
 } from "./eval/loss";
 export { type ReconstructionErrors, denoisingPsnr, reconstructionErrors } from "./eval/reconstruction";
-export { type Codes, type ProbeOptions, encodeSet, knnAccuracy, linearProbeAccuracy } from "./eval/probe";
-export { rocAuc } from "./eval/roc";
-/** Fréchet distance between Gaussians fitted to features (the FID formula), with its linear algebra. */
+export { type CodeTensors, type Codes, encodeAll, encodeSet } from "./eval/codes";
+export { nearestDistances } from "./eval/nearest";
 export {
-  type GaussianFit,
-  fitGaussian,
-  frechetDistance,
-  sqrtSymmetric,
-  symmetricEigen,
-} from "./eval/frechet";
+  PROBE_PENALTIES,
+  type ProbeOptions,
+  type ProbeResult,
+  knnAccuracy,
+  linearProbe,
+  linearProbeAccuracy,
+} from "./eval/probe";
+export {
+  type MeanAndCovariance,
+  type PrincipalComponents,
+  disposePrincipalComponents,
+  meanAndCovariance,
+  pcaEncode,
+  pcaReconstruct,
+  principalComponents,
+} from "./eval/pca";
+export { rocAuc } from "./eval/roc";
+/** The true posterior of a 2-D VAE on a grid, the inference gaps, the aggregate posterior, active units. */
+export {
+  type GaussianVersusPosterior,
+  type GridPosterior,
+  type LatentGrid,
+  compareWithPosterior,
+  gridPosterior,
+  latentGrid,
+  logJointOnGrid,
+  logMarginalOnGrid,
+} from "./eval/posterior-grid";
+export {
+  type Fit,
+  type FitOptions,
+  type PerImageOptions,
+  fitGaussians,
+  perImageElbo,
+  perImageIwae,
+} from "./eval/gaps";
+export {
+  type GridFit,
+  type GridFitOptions,
+  type GridWindows,
+  fitGaussiansOnGrid,
+  gridElbo,
+  gridWindows,
+} from "./eval/grid-fit";
+export {
+  type Share,
+  type Surgery,
+  elboSurgery,
+  holeShare,
+  logAggregatePosterior,
+} from "./eval/aggregate-posterior";
+export { ACTIVITY_THRESHOLD, type UnitActivity, unitActivity } from "./eval/active-units";
+/**
+ * Fréchet distance between Gaussians fitted to features (the FID formula). `sqrtSymmetric` stays
+ * public until notebook 06 no longer calls it.
+ */
+export { type GaussianFit, fitGaussian, frechetDistance, sqrtSymmetric } from "./eval/frechet";
 /**
  * The course's classifier (MNIST, Fashion-MNIST), trained once per settings and cached beside the
  * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and
@@ -127,7 +212,7 @@ export {
   realReference,
 } from "./eval/generation";
 
-// Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness.
+/** Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness. */
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
 export { DataFileError } from "./data/idx";
 export {
@@ -141,10 +226,15 @@ export {
 } from "./data/batches";
 export { type Purpose, Rng, randomStream } from "./random";
 
-// Figures: charts, image grids, tables; showing them in a notebook and exporting them.
+/**
+ * Figures: charts, image grids, tables; showing them in a notebook and exporting them; what the
+ * figure-export and Jupyter scripts need (the browser that renders static images, plotly's names).
+ */
 export {
+  type ChartOptions,
   type ErrorBars,
   type Figure,
+  type Trace,
   barChart,
   ecdfChart,
   heatmap,
@@ -152,16 +242,32 @@ export {
   latentScatter,
   lineChart,
   lossChart,
+  type RightAxis,
 } from "./figures/charts";
+export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
 export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { inverseNormalCdf } from "./figures/normal";
-export { showFigure, showImage } from "./figures/display";
+export { PLOTLY_MIME, showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";
-export { exportFigure, exportTable, saveImage } from "./figures/export";
+export { type ExportResult, exportFigure, exportTable, figuresDir, saveImage } from "./figures/export";
+export { closeBrowser, findChromium } from "./figures/browser";
+export { PLOTLY_NBEXTENSION, figureTitle } from "./figures/plotly";
 
-// Exercises.
-export { checkExercise } from "./exercises";
+/**
+ * Numbers from tensors in one call (every tensor disposed), and statistics of samples of numbers:
+ * what lets a notebook cell show a formula rather than `tf.tidy`, `dataSync` and `dispose`.
+ */
+export { type Numbers, number, numbers } from "./numbers";
+export { type SampleStatistics, logMeanExp, median, quantile, sampleStatistics } from "./statistics";
+
+/**
+ * Exercises: the one call of a check cell, `exercise("03.1", answer)`, whose references and cases
+ * live in `src/exercises/`; `checkExercise` until every notebook has moved to it. (The path names
+ * the index file: a stale `dist/exercises.js` from before the folder would shadow the folder.)
+ */
+export { checkExercise } from "./exercises/check";
+export { type AnswerOf, type ExerciseId, type GivenOf, exercise } from "./exercises/index";
 
 // Backend and run mode.
 export {

@@ -31,6 +31,12 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /** A standard normal number (Box-Muller transform of two uniforms). */
+  normal(): number {
+    const u = 1 - this.next(); // in (0, 1], so its log is finite
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /** A fresh seed for a TensorFlow.js op or initializer: an integer in [1, 2^31 - 1]. */
   seed(): number {
     // Never 0: tfjs reads a seed as `seed ? seed : Math.random()`, so 0 would mean "unseeded".

@@ -1,38 +1,48 @@
 /**
- * Real-browser test in headless Chromium. The classic Notebook, started on loopback with this
- * checkout's Jupyter folder (its kernel and plotly.js), runs a small notebook of charts: after run
- * all, after a chart cell is re-run, and after saving and reloading, every chart must be drawn by
- * plotly with its data and no JavaScript error logged. The saved file must carry every chart's
+ * Real-browser tests in headless Chromium. First, the classic Notebook, started on loopback with
+ * this checkout's Jupyter folder (its kernel and plotly.js), runs a small notebook of charts: after
+ * run all, after a chart cell is re-run, and after saving and reloading, every chart must be drawn
+ * by plotly with its data and no JavaScript error logged. The saved file must carry every chart's
  * plotly spec and PNG but no plotly.js; an untrusted copy, the page without plotly.js, and the
- * nbconvert HTML without JavaScript must show every chart's PNG. Skips, saying why, only where
- * Chromium or Jupyter cannot be had.
+ * nbconvert HTML without JavaScript must show every chart's PNG, with a line saying it is a picture
+ * and how to make it live (or, without plotly.js, why it is not). Second, `npm start` as a reader
+ * runs it opens the committed notebooks, no cell run, with every chart drawn by plotly with its
+ * data; a copy changed outside the repository opens untrusted and shows the pictures with that line.
+ * Skips, saying why, only where Chromium cannot be had (set-up installs it as root with apt) or
+ * Jupyter cannot.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { findChromium, launchChromium } from "../src/figures/browser";
+import { CHROMIUM_ENV, findChromium, launchChromium } from "../src/figures/browser";
 import { PLOTLY_MIME } from "../src/figures/display";
-import { jupyterEnv } from "../scripts/jupyter";
+import { STATIC_PICTURE_LINE } from "../src/figures/plotly";
+import { committedNotebooks, jupyterEnv } from "../scripts/jupyter";
 import { jupyterOrReason, notebookOutputs, ROOT, tslabNotebook } from "./notebook-fixtures";
+import { freePort, npmStart } from "./start-fixtures";
 
-/** Finds Chromium, installing Debian's package when running as root with apt; else says why not. */
+/** Where Chromium cannot be had, why; null when it is there. Fails where set-up could have installed it. */
 function chromiumOrReason(): string | null {
-  let found = findChromium();
-  if ("reason" in found && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {
-    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], {
-      stdio: "ignore",
-      timeout: 600_000,
-    });
-    found = findChromium();
-  }
-  return "reason" in found ? found.reason : null;
+  const found = findChromium();
+  if (!("reason" in found)) return null;
+  const apt = spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
+  if (process.getuid?.() === 0 && apt && !process.env[CHROMIUM_ENV])
+    assert.fail(
+      `${found.reason} Set-up installs it when run as root with apt-get, as here: run \`npm run setup\`.`,
+    );
+  return `${found.reason} (set-up installs it only when run as root with apt-get)`;
+}
+
+/** This checkout's Python with Jupyter, or why a browser test cannot run here. */
+function browserAndJupyterOrReason(): { python: string } | { reason: string } {
+  const chromium = chromiumOrReason();
+  return chromium ? { reason: chromium } : jupyterOrReason();
 }
 
 const lib = JSON.stringify(join(ROOT, "dist"));
@@ -59,18 +69,6 @@ const RERUN_CELL = 1;
 
 /** What plotly draws for data: lines and markers, bars, heatmap images. */
 const DATA_MARKS = [".trace path", ".trace .point", ".hm image"].map((m) => `.main-svg ${m}`).join(", ");
-
-/** A TCP port free on loopback right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The classic Notebook on loopback, serving `dir`, with this checkout's Jupyter folder and a private config. */
 async function startNotebook(
@@ -114,27 +112,39 @@ async function startNotebook(
  */
 const WIDGETS_PROBE = /\/nbextensions\/widgets\/notebook\/js\/extension\.js/;
 
+/**
+ * MathJax 2 (the classic Notebook's, for the markdown's maths) probes web fonts at about:blank,
+ * which Chromium refuses and logs: the page's own probe, not an error of the outputs.
+ */
+const MATHJAX_FONT_PROBE =
+  /^Access to font at 'about:blank'|^Failed to load resource: net::ERR_FAILED \(about:blank\)$/;
+
 /** A page that records JavaScript errors (console errors and uncaught exceptions). */
 async function recordingPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (m) => {
     const text = `${m.text()} (${m.location().url})`;
-    if (m.type() === "error" && !WIDGETS_PROBE.test(text)) errors.push(text);
+    if (m.type() === "error" && !WIDGETS_PROBE.test(text) && !MATHJAX_FONT_PROBE.test(text))
+      errors.push(text);
   });
   page.on("pageerror", (e) => errors.push(e.message));
   return { page, errors };
 }
 
-/** Waits until the Notebook page has loaded the notebook and its outputs. */
+/** Waits until the Notebook page has loaded the notebook and its outputs (a large one on a busy machine: minutes). */
 async function notebookLoaded(page: Page): Promise<void> {
   await page.waitForFunction(
     "window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded",
     undefined,
-    {
-      timeout: 60_000,
-    },
+    { timeout: 180_000 },
   );
+}
+
+/** Opens a notebook page (`url`, token included) and waits until it has loaded the notebook. */
+async function openNotebook(page: Page, url: string): Promise<void> {
+  await page.goto(url, { waitUntil: "domcontentloaded", timeout: 180_000 });
+  await notebookLoaded(page);
 }
 
 /** Runs `action` in the page (e.g. run all) and waits until every code cell ran and the kernel is idle. */
@@ -161,7 +171,7 @@ async function drawnCharts(page: Page, charts: number): Promise<number[]> {
     .waitForFunction(
       `[...document.querySelectorAll(".vae-lab-figure")].filter((f) => f.querySelector(${JSON.stringify(DATA_MARKS)})).length === ${charts}`,
       undefined,
-      { timeout: 60_000 },
+      { timeout: 120_000 },
     )
     .catch(() => undefined);
   return page.$$eval(
@@ -187,22 +197,37 @@ async function assertAllDrawn(page: Page, errors: string[], when: string): Promi
   assert.deepEqual(errors, [], `${when}: JavaScript errors were logged.`);
 }
 
-/** Widths of the static images of the charts (each > 0 once loaded), and how many SVG charts there are. */
-async function staticImages(page: Page): Promise<{ widths: number[]; svgs: number }> {
+/**
+ * What shows where charts were not drawn: the widths of the static pictures (each > 0 once loaded),
+ * how many lines say a picture is one and how to make it live, and how many SVG charts there are.
+ */
+async function staticCharts(page: Page): Promise<{ widths: number[]; lines: number; svgs: number }> {
   await page.waitForLoadState("load");
-  const widths = await page.$$eval(".output_html img", (imgs) =>
+  const widths = await page.$$eval(".output_html img, .vae-lab-figure img", (imgs) =>
     imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
   );
-  return { widths, svgs: await page.locator(".main-svg").count() };
+  const lines = await page.getByText(STATIC_PICTURE_LINE, { exact: true }).count();
+  return { widths, lines, svgs: await page.locator(".main-svg").count() };
+}
+
+/** Asserts that `charts` charts show their pictures, none drawn, with `lines` lines saying they are pictures. */
+function assertPictures(
+  shown: { widths: number[]; lines: number; svgs: number },
+  charts: number,
+  lines: number,
+  where: string,
+): void {
+  assert.equal(shown.svgs, 0, `${where}: no chart should be drawn`);
+  assert.equal(shown.widths.length, charts, `${where}: one picture per chart`);
+  shown.widths.forEach((w, i) => assert.ok(w > 0, `${where}: the picture of chart ${i + 1} did not load.`));
+  assert.equal(shown.lines, lines, `${where}: lines saying "${STATIC_PICTURE_LINE}"`);
 }
 
 test(
   "in the classic Notebook, charts stay interactive through run all, a re-run, save and reload",
   { timeout: 900_000 },
   async (t) => {
-    const chromiumReason = chromiumOrReason();
-    if (chromiumReason) return t.skip(chromiumReason);
-    const jupyter = jupyterOrReason();
+    const jupyter = browserAndJupyterOrReason();
     if ("reason" in jupyter) return t.skip(jupyter.reason);
     const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
     assert.equal(build.status, 0, build.stdout);
@@ -215,8 +240,7 @@ test(
     try {
       const context = await browser.newContext();
       const { page, errors } = await recordingPage(context);
-      await page.goto(`${url}/notebooks/charts.ipynb?token=${token}`);
-      await notebookLoaded(page);
+      await openNotebook(page, `${url}/notebooks/charts.ipynb?token=${token}`);
 
       await runAndWait(page, "Jupyter.notebook.execute_all_cells()");
       await assertAllDrawn(page, errors, "after run all");
@@ -256,8 +280,7 @@ test(
       const blocked = await browser.newContext();
       await blocked.route("**/nbextensions/vae-lab/plotly.min.js*", (route) => route.abort());
       const offline = await blocked.newPage();
-      await offline.goto(`${url}/notebooks/charts.ipynb?token=${token}`);
-      await notebookLoaded(offline);
+      await openNotebook(offline, `${url}/notebooks/charts.ipynb?token=${token}`);
       await offline
         .locator(".vae-lab-note")
         .nth(CHARTS - 1)
@@ -266,26 +289,22 @@ test(
         await offline.locator(".vae-lab-note").first().innerText(),
         /Interactive chart unavailable: plotly\.js could not be loaded .*Showing the static image/,
       );
-      const noPlotly = await staticImages(offline);
-      assert.equal(noPlotly.svgs, 0);
-      assert.equal(noPlotly.widths.filter((w) => w > 0).length, CHARTS, "each chart still shows its PNG");
+      // The note takes the place of the line that says how to make the chart live: that would not help.
+      assertPictures(await staticCharts(offline), CHARTS, 0, "without plotly.js");
       await blocked.close();
 
-      // An untrusted copy (a changed file is no longer signed): no script runs, every PNG shows.
+      // An untrusted copy (a changed file is no longer signed): no script runs, every PNG shows with its line.
       const copy = JSON.parse(saved);
       copy.metadata.vae_lab_copy = true;
       writeFileSync(join(dir, "copy.ipynb"), JSON.stringify(copy));
       const untrustedContext = await browser.newContext();
       const untrusted = await untrustedContext.newPage();
-      await untrusted.goto(`${url}/notebooks/copy.ipynb?token=${token}`);
-      await notebookLoaded(untrusted);
+      await openNotebook(untrusted, `${url}/notebooks/copy.ipynb?token=${token}`);
       assert.equal(await untrusted.evaluate("Jupyter.notebook.trusted"), false);
-      const shown = await staticImages(untrusted);
-      assert.equal(shown.svgs, 0);
-      assert.equal(shown.widths.filter((w) => w > 0).length, CHARTS, "each chart shows its PNG");
+      assertPictures(await staticCharts(untrusted), CHARTS, CHARTS, "in an untrusted copy");
       await untrustedContext.close();
 
-      // nbconvert's HTML without JavaScript (what static viewers do): every chart shows its PNG.
+      // nbconvert's HTML without JavaScript (what static viewers do): every chart shows its PNG and line.
       const html = spawnSync(jupyter.python, ["-m", "nbconvert", "--to", "html", notebook], {
         env: jupyterEnv(ROOT),
         encoding: "utf8",
@@ -294,11 +313,7 @@ test(
       const noJs = await browser.newContext({ javaScriptEnabled: false });
       const still = await noJs.newPage();
       await still.goto(pathToFileURL(join(dir, "charts.html")).href);
-      const images = await still.$$eval(".vae-lab-figure img", (imgs) =>
-        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
-      );
-      assert.equal(images.length, CHARTS);
-      images.forEach((w, i) => assert.ok(w > 0, `static image of chart ${i + 1} did not load.`));
+      assertPictures(await staticCharts(still), CHARTS, CHARTS, "in nbconvert's HTML without JavaScript");
       await noJs.close();
     } catch (err) {
       (err as Error).message += `\n--- Notebook server log (end) ---\n${log().slice(-3000)}`;
@@ -307,6 +322,150 @@ test(
       await browser.close();
       process.kill(-server.pid!, "SIGTERM");
       rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+/** A committed notebook with charts: its name in `notebooks/`, its committed text, its charts' traces. */
+interface CommittedCharts {
+  name: string;
+  text: string;
+  traces: unknown[][];
+}
+
+/**
+ * The committed notebooks (HEAD's) that hold charts and whose working file is still the committed
+ * one, byte for byte: those that `npm start` must open trusted.
+ */
+function committedChartNotebooks(): CommittedCharts[] {
+  const committed = committedNotebooks(ROOT);
+  if ("reason" in committed) assert.fail(committed.reason);
+  const found: CommittedCharts[] = [];
+  for (const { path, text } of committed.notebooks) {
+    if (dirname(path) !== "notebooks" || readFileSync(join(ROOT, path), "utf8") !== text) continue;
+    const cells = (
+      JSON.parse(text) as { cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }> }
+    ).cells;
+    const specs = cells.flatMap((c) => c.outputs ?? []).flatMap((o) => o.data?.[PLOTLY_MIME] ?? []);
+    const traces = specs.map((spec) => (spec as { data: unknown[] }).data);
+    if (traces.length > 0) found.push({ name: basename(path), text, traces });
+  }
+  return found;
+}
+
+/** What identifies a trace's data: its type, name and coordinates. */
+function traceData(trace: unknown): unknown {
+  const t = trace as Record<string, unknown>;
+  return { type: t.type ?? "scatter", name: t.name ?? null, x: t.x ?? null, y: t.y ?? null, z: t.z ?? null };
+}
+
+/** The traces plotly drew in each chart of the page (plotly keeps them on the chart's element). */
+async function drawnTraces(page: Page): Promise<unknown[][]> {
+  const data = await page.$$eval(".vae-lab-figure", (figs) =>
+    figs.map((f) => (f as unknown as { data?: unknown[] }).data ?? []),
+  );
+  return data.map((traces) => traces.map(traceData));
+}
+
+/** The execution counts the page shows for its code cells (a cell run would change one). */
+function shownCounts(page: Page): Promise<Array<number | null>> {
+  return page.evaluate(
+    "Jupyter.notebook.get_cells().filter((c) => c.cell_type === 'code').map((c) => c.input_prompt_number ?? null)",
+  );
+}
+
+/** Opens a committed notebook from npm start's Jupyter, checks that its charts are live, and shuts its kernel down. */
+async function assertLive(browser: Browser, url: string, token: string, nb: CommittedCharts): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    const { page, errors } = await recordingPage(context);
+    await openNotebook(page, `${url}/notebooks/${encodeURIComponent(nb.name)}?token=${token}`);
+    assert.equal(await page.evaluate("Jupyter.notebook.trusted"), true, `${nb.name} opens trusted`);
+    const marks = await drawnCharts(page, nb.traces.length);
+    assert.equal(marks.length, nb.traces.length, `${nb.name}: one chart per chart output`);
+    marks.forEach((n, i) => assert.ok(n > 0, `${nb.name}: chart ${i + 1} has no drawn data.`));
+    assert.deepEqual(
+      await drawnTraces(page),
+      nb.traces.map((traces) => traces.map(traceData)),
+      `${nb.name}: each chart is drawn with its own data`,
+    );
+    assert.equal(
+      await page.getByText(STATIC_PICTURE_LINE).count(),
+      0,
+      `${nb.name}: no chart left as a picture`,
+    );
+    const code = (
+      JSON.parse(nb.text) as { cells: Array<{ cell_type: string; execution_count?: number }> }
+    ).cells
+      .filter((c) => c.cell_type === "code")
+      .map((c) => c.execution_count ?? null);
+    assert.deepEqual(await shownCounts(page), code, `${nb.name}: no cell ran`);
+    assert.deepEqual(errors, [], `${nb.name}: JavaScript errors were logged.`);
+    const sessions = (await fetch(`${url}/api/sessions?token=${token}`).then((r) => r.json())) as Array<{
+      id: string;
+    }>;
+    for (const { id } of sessions)
+      await fetch(`${url}/api/sessions/${id}?token=${token}`, { method: "DELETE" });
+  } finally {
+    await context.close();
+  }
+}
+
+test(
+  "npm start opens the committed notebooks with live charts, no cell run; a changed copy shows pictures saying so",
+  { timeout: 900_000 },
+  async (t) => {
+    const jupyter = browserAndJupyterOrReason();
+    if ("reason" in jupyter) return t.skip(jupyter.reason);
+    const notebooks = committedChartNotebooks();
+    assert.ok(
+      notebooks.length > 0,
+      "Every committed notebook with charts has local changes (`git status notebooks/`): " +
+        "commit or stash them to check how the committed ones open.",
+    );
+    const started = await npmStart();
+    const copy = join(ROOT, "notebooks", `changed-copy-${randomBytes(4).toString("hex")}.ipynb`);
+    const browser: Browser = await launchChromium();
+    try {
+      for (const nb of notebooks) await assertLive(browser, started.url, started.token, nb);
+      for (const nb of notebooks)
+        assert.equal(readFileSync(join(ROOT, "notebooks", nb.name), "utf8"), nb.text, `${nb.name} unchanged`);
+      assert.ok(
+        !existsSync(join(started.data, "nbsignatures.db")),
+        "npm start's Jupyter keeps no signatures in the user's Jupyter data folder",
+      );
+
+      // A copy changed outside the repository (a cell added) is not what was committed: untrusted.
+      const [first] = notebooks;
+      const changed = JSON.parse(first.text);
+      changed.cells.push({
+        cell_type: "markdown",
+        id: "changed",
+        metadata: {},
+        source: "Changed elsewhere.",
+      });
+      writeFileSync(copy, JSON.stringify(changed, null, 1));
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await openNotebook(page, `${started.url}/notebooks/${basename(copy)}?token=${started.token}`);
+      assert.equal(await page.evaluate("Jupyter.notebook.trusted"), false, "a changed copy opens untrusted");
+      const charts = first.traces.length;
+      const shown = await staticCharts(page);
+      assert.equal(
+        shown.lines,
+        charts,
+        `The charts of the committed ${first.name} carry no line saying they are pictures: their outputs ` +
+          `predate it. Regenerate them: npm run notebooks:outputs -- ${first.name.slice(0, 2)}`,
+      );
+      assertPictures(shown, charts, charts, `a changed copy of ${first.name}`);
+      await context.close();
+    } catch (err) {
+      (err as Error).message += `\n--- npm start's log (end) ---\n${started.log().slice(-3000)}`;
+      throw err;
+    } finally {
+      rmSync(copy, { force: true });
+      await browser.close();
+      await started.stop();
     }
   },
 );

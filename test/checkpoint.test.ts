@@ -2,12 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
@@ -17,6 +19,7 @@ import { join, resolve } from "node:path";
 import {
   type Model,
   type ModelConfig,
+  Rng,
   createModel,
   disposeModel,
   loadCheckpoint,
@@ -24,12 +27,16 @@ import {
   reconstruct,
   saveCheckpoint,
   selectBackend,
+  train,
 } from "../src";
-import { type SaveStep, saveHooks } from "../src/train/checkpoint";
+import { SMALL as TINY, syntheticImages } from "./library-fixtures";
+import { type SaveStep, loadMetrics, saveHooks } from "../src/train/checkpoint";
 import { versionModel } from "./save-child";
 
 const ROOT = resolve(__dirname, "..");
 const SMALL: Partial<ModelConfig> = { inputShape: [4, 4, 1], latentDim: 3, hidden: [8], seed: 1 };
+/** Seeds the moments at which the saving process is killed. */
+const KILL_SEED = 27;
 const STEPS: SaveStep[] = ["cleaned", "partial written", "weights written", "switched", "replaced deleted"];
 
 function outputs(model: Model): number[] {
@@ -54,10 +61,15 @@ function snapshot(path: string, files: Record<string, string> = {}): Record<stri
   return files;
 }
 
-/** Loads `dir` and returns the saved version (info.version), checking the weights are that version's. */
+/**
+ * Loads `dir` and returns the saved version (info.version), checking the weights are that
+ * version's, and so are the metrics when the version has some.
+ */
 function loadedVersion(dir: string): number {
   const { model, info } = loadCheckpoint(dir);
   const version = info.version as number;
+  const metrics = loadMetrics(dir) as { version: number } | undefined;
+  if (metrics) assert.equal(metrics.version, version, "the metrics are the weights' version's");
   const expected = versionModel(version);
   assert.deepEqual(weightsOf(model), weightsOf(expected), `the weights are version ${version}'s`);
   [model, expected].forEach(disposeModel);
@@ -100,7 +112,7 @@ test("saving into a path that is not a checkpoint is refused and deletes nothing
     [runs, /holds 2 entries that are not a vae-lab checkpoint \((notes\.txt, quick|quick, notes\.txt)\)/],
     [ROOT, /holds \d+ entries that are not a vae-lab checkpoint/],
     [file, /it is a file, which saving would replace/],
-    [foreign, /config\.json: format is missing, expected "vae-lab-checkpoint-2".*choose another folder/],
+    [foreign, /config\.json: format is missing, expected "vae-lab-checkpoint-3".*choose another folder/],
   ];
   for (const [path, message] of cases) {
     const before = path === ROOT ? readdirSync(ROOT) : snapshot(path);
@@ -181,31 +193,38 @@ test("a save killed with SIGKILL after any step, even the first save into a new 
   }
 });
 
+/** Starts test/save-child.ts on `dir` and `step`; resolves once what it printed matches `ready`. */
+async function startChild(dir: string, step: string, ready: RegExp) {
+  const args = ["--import", "tsx", join(ROOT, "test", "save-child.ts"), dir, step];
+  const child = spawn(process.execPath, args, { cwd: ROOT });
+  let printed = "";
+  child.stdout.on("data", (chunk) => (printed += chunk));
+  await new Promise<void>((done, failed) => {
+    const check: NodeJS.Timeout = setInterval(() => {
+      if (ready.test(printed)) (clearInterval(check), done());
+    }, 5);
+    child.once("exit", () => (clearInterval(check), failed(new Error(`the child exited: ${printed}`))));
+  });
+  return { child, printed: () => printed };
+}
+
 test("a process saving over and over, killed with SIGKILL at random moments, always leaves the last complete version", async () => {
   await selectBackend({ backend: "cpu" });
   const dir = newPath();
+  // Seeded delays: a failure names its round, and the same moments can be replayed.
+  const delays = new Rng(KILL_SEED);
   for (let round = 0; round < 4; round++) {
-    const saver = spawn(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "test", "save-child.ts"), dir, "loop"],
-      {
-        cwd: ROOT,
-      },
-    );
-    let printed = "";
-    saver.stdout.on("data", (chunk) => (printed += chunk));
-    await new Promise<void>((ready, failed) => {
-      const check = setInterval(() => {
-        if (/\n.*\n/.test(printed)) (clearInterval(check), ready());
-      }, 5);
-      saver.once("exit", () => (clearInterval(check), failed(new Error(`the saver exited: ${printed}`))));
-    });
-    await new Promise((wait) => setTimeout(wait, 20 + Math.random() * 200));
+    const { child: saver, printed } = await startChild(dir, "loop", /\n.*\n/);
+    const delay = 20 + delays.int(200);
+    await new Promise((wait) => setTimeout(wait, delay));
     saver.kill("SIGKILL");
     await new Promise((exit) => saver.once("exit", exit));
-    const completed = printed.trim().split("\n").map(Number);
+    const completed = printed().trim().split("\n").map(Number);
     const version = loadedVersion(dir);
-    assert.ok(version >= completed[completed.length - 1], `version ${version} after ${completed}`);
+    assert.ok(
+      version >= completed[completed.length - 1],
+      `round ${round} (killed ${delay} ms after two saves, seed ${KILL_SEED}): version ${version} after ${completed}`,
+    );
   }
 });
 
@@ -254,17 +273,25 @@ function savedCheckpoint(model: Model) {
     configFile,
     weightsFile: join(dir, json.weights),
     write: () => writeFileSync(configFile, JSON.stringify(json)),
+    /** Records the weights file's checksum as it now is, as a save of these bytes would have. */
+    reseal: () => {
+      json.sha256[json.weights] = createHash("sha256")
+        .update(readFileSync(join(dir, json.weights)))
+        .digest("hex");
+      writeFileSync(configFile, JSON.stringify(json));
+    },
   };
 }
 
 test("non-finite weights are refused on loading, naming the tensor; saving a diverged model is refused and keeps the checkpoint there", async () => {
   await selectBackend({ backend: "cpu" });
   const model = createModel(SMALL);
-  const { dir, weightsFile } = savedCheckpoint(model);
+  const { dir, weightsFile, reseal } = savedCheckpoint(model);
   const bytes = readFileSync(weightsFile);
   const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   values[16 * 8 + 3] = NaN; // encoder/1, the first layer's bias, index 3
   writeFileSync(weightsFile, bytes);
+  reseal(); // as if saved so, checksum and all (saveCheckpoint itself refuses non-finite weights)
   const before = tf.memory().numTensors;
   assert.throws(() => loadCheckpoint(dir), /weights-1\.bin: tensor encoder\/1 holds NaN at index 3 of 8/);
   assert.throws(() => loadWeights(model, dir), /tensor encoder\/1 holds NaN/);
@@ -328,7 +355,7 @@ test("a damaged manifest or weights file is refused saying what is wrong, and no
     [
       "truncated",
       (_, w) => truncateSync(w, 100),
-      /25 values where the manifest needs \d+: the file is truncated/,
+      /25 values where the manifest needs \d+: the file was cut short, or it is another model's weights file; its SHA-256 is/,
     ],
     ["odd size", (_, w) => truncateSync(w, 101), /101 bytes is not a whole number of float32 values/],
   ];
@@ -434,7 +461,215 @@ test("a missing folder, a file, a folder without config.json or with a truncated
     /is not a checkpoint: it has no config\.json\. Save one/,
   );
   truncateSync(weightsFile, 100);
-  assert.throws(() => loadWeights(model, dir), /the file is truncated/);
+  assert.throws(() => loadWeights(model, dir), /the file was cut short/);
   assert.ok(existsSync(configFile));
+  disposeModel(model);
+});
+
+test("a save into a folder another running process writes is refused, naming the folder and the process; a dead process's lock is taken over with a line saying so", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const dir = newPath();
+  saveCheckpoint(model, dir, { first: true });
+  const { child: holder } = await startChild(dir, "hold", /holding/);
+  const before = snapshot(dir);
+  try {
+    assert.throws(
+      () => saveCheckpoint(model, dir, { second: true }),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          new RegExp(`^Cannot save a checkpoint to ${dir}: another process is writing there`),
+        );
+        assert.match(
+          err.message,
+          new RegExp(`process ${holder.pid} \\(node .*save-child\\.ts ${dir} hold\\)`),
+        );
+        assert.match(
+          err.message,
+          new RegExp(`stop it \\(kill ${holder.pid}\\), or choose another folder\\. Nothing was written\\.$`),
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(snapshot(dir), before, "the checkpoint there is untouched");
+  } finally {
+    holder.kill("SIGKILL");
+    await new Promise((exit) => holder.once("exit", exit));
+  }
+  assert.ok(existsSync(join(dir, "vae-lab.lock")), "SIGKILL left the lock behind");
+  const lines: string[] = [];
+  saveCheckpoint(model, dir, { third: true }, undefined, { log: (line) => lines.push(line) });
+  assert.deepEqual(lines, [
+    `${dir}: taking over the lock held by process ${holder.pid} (node test/save-child.ts ${dir} hold), which is no longer running.`,
+  ]);
+  assert.deepEqual(loadCheckpoint(dir).info, { third: true });
+  assert.deepEqual(readdirSync(dir).sort(), ["config.json", "weights-2.bin"], "the lock is released");
+  disposeModel(model);
+});
+
+test("metrics are saved in the same switch as the weights: a folder never pairs one version's weights with another's metrics", async () => {
+  await selectBackend({ backend: "cpu" });
+  const dir = newPath();
+  const [v1, v2] = [1, 2].map(versionModel);
+  saveCheckpoint(v1, dir, { version: 1 }, undefined, { metrics: { version: 1 } });
+  assert.deepEqual(readdirSync(dir).sort(), ["config.json", "metrics-1.json", "weights-1.bin"]);
+  for (const step of STEPS) {
+    saveHooks.afterStep = (done) => {
+      if (done === step) throw new Error(`interrupted after ${done}`);
+    };
+    try {
+      saveCheckpoint(v2, dir, { version: 2 }, undefined, { metrics: { version: 2 } });
+    } catch {
+      // interrupted
+    } finally {
+      saveHooks.afterStep = undefined;
+    }
+    loadedVersion(dir); // weights and metrics of one version, whichever it is
+    saveCheckpoint(v1, dir, { version: 1 }, undefined, { metrics: { version: 1 } });
+  }
+  // A checkpoint of the earlier format with the trainer's metrics.json beside it: the next save
+  // with metrics replaces that file too.
+  const json = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({ ...json, format: "vae-lab-checkpoint-2", metrics: undefined }),
+  );
+  rmSync(join(dir, json.metrics));
+  writeFileSync(join(dir, "metrics.json"), JSON.stringify({ version: 1 }));
+  saveCheckpoint(v2, dir, { version: 2 }, undefined, { metrics: { version: 2 } });
+  assert.equal(loadedVersion(dir), 2);
+  assert.equal(existsSync(join(dir, "metrics.json")), false, "the earlier version's metrics.json is gone");
+  [v1, v2].forEach(disposeModel);
+});
+
+test("a flipped bit in the weights file is refused on loading: config.json holds each file's SHA-256", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  const { dir, weightsFile } = savedCheckpoint(model);
+  const bytes = readFileSync(weightsFile);
+  bytes[43] ^= 0x40; // one bit of the exponent of value 10 (encoder/0): finite, and far off
+  writeFileSync(weightsFile, bytes);
+  const before = tf.memory().numTensors;
+  for (const load of [() => loadCheckpoint(dir), () => loadWeights(model, dir)]) {
+    assert.throws(load, (err: Error) => {
+      assert.match(
+        err.message,
+        new RegExp(
+          `^${weightsFile}: its SHA-256 is [0-9a-f]{64}, not the [0-9a-f]{64} that config\\.json recorded`,
+        ),
+      );
+      assert.match(
+        err.message,
+        /changed after saving.*The checkpoint cannot be trusted: use another copy of it, or retrain\.$/,
+      );
+      return true;
+    });
+  }
+  assert.equal(tf.memory().numTensors, before, "nothing is left allocated");
+  disposeModel(model);
+});
+
+test("another model's weights file put in a checkpoint is named as such, not called truncated", async () => {
+  await selectBackend({ backend: "cpu" });
+  const [small, wide] = [createModel(SMALL), createModel({ ...SMALL, hidden: [12] })];
+  const mine = savedCheckpoint(small);
+  const theirs = savedCheckpoint(wide);
+  writeFileSync(mine.weightsFile, readFileSync(theirs.weightsFile));
+  assert.throws(
+    () => loadCheckpoint(mine.dir),
+    (err: Error) => {
+      assert.match(
+        err.message,
+        /bytes of trailing data after the last tensor \(\d+ values\): something was appended, or it is another model's weights file/,
+      );
+      assert.match(err.message, /another checkpoint's file put in its place/);
+      assert.doesNotMatch(err.message, /truncated/);
+      return true;
+    },
+  );
+  [small, wide].forEach(disposeModel);
+});
+
+test("a training state that contradicts itself is refused on loading: epoch against history, steps and Adam's updates", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(TINY);
+  const dir = newPath();
+  const { state, optimizer } = await train(model, syntheticImages(32, 1), {
+    epochs: 2,
+    batchSize: 16,
+    log: () => {},
+  });
+  optimizer.dispose();
+  saveCheckpoint(model, dir, {}, state);
+  const configFile = join(dir, "config.json");
+  const saved = readFileSync(configFile, "utf8");
+  type Training = { epoch: number; step: number; history: unknown[]; adam: { iterations: number } };
+  const edits: [(t: Training) => void, RegExp][] = [
+    [
+      (t) => (t.epoch = 0),
+      /training contradicts itself: epoch is 0 but the history holds 2 epochs\. Resume from another copy, or start a new run/,
+    ],
+    [(t) => (t.history = t.history.slice(0, 1)), /epoch is 2 but the history holds 1 epochs/],
+    [(t) => (t.step = 3), /step is 3, but 2 epochs of 2 steps make 4/],
+    [(t) => (t.adam.iterations = 7), /Adam made 7 updates in the 4 steps/],
+  ];
+  for (const [edit, message] of edits) {
+    const json = JSON.parse(saved);
+    edit(json.training);
+    writeFileSync(configFile, JSON.stringify(json));
+    assert.throws(
+      () => loadCheckpoint(dir),
+      (err: Error) => err.message.startsWith(configFile) && message.test(err.message),
+    );
+  }
+  disposeModel(model);
+});
+
+test("a full disk during a save names the file, says the checkpoint there is kept as it was, and what to do", async () => {
+  await selectBackend({ backend: "cpu" });
+  const [v1, v2] = [1, 2].map(versionModel);
+  const dir = newPath();
+  saveCheckpoint(v1, dir, { version: 1 }, undefined, { metrics: { version: 1 } });
+  const before = snapshot(dir);
+  const fs = require("node:fs") as typeof import("node:fs");
+  const { openSync, writeSync } = fs;
+  // What Node raises when the device is full, here for the weights file.
+  let weightsFd = -1;
+  fs.openSync = ((path: string, ...rest: unknown[]) => {
+    const fd = (openSync as (...a: unknown[]) => number)(path, ...rest);
+    if (String(path).endsWith("weights-2.bin")) weightsFd = fd;
+    return fd;
+  }) as typeof openSync;
+  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+    if (fd === weightsFd)
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), {
+        code: "ENOSPC",
+        syscall: "write",
+      });
+    return (writeSync as (...a: unknown[]) => number)(fd, ...rest);
+  }) as typeof writeSync;
+  try {
+    assert.throws(
+      () => saveCheckpoint(v2, dir, { version: 2 }, undefined, { metrics: { version: 2 } }),
+      new RegExp(
+        `^Error: Cannot save a checkpoint to ${dir}: the disk is full \\(ENOSPC\\) while writing ${join(dir, "weights-2.bin")}\\. ` +
+          "The checkpoint that was there \\(version 1\\) is kept as it was, and nothing of this save remains\\. Free some space, or write to another disk\\.$",
+      ),
+    );
+  } finally {
+    Object.assign(fs, { openSync, writeSync });
+  }
+  assert.deepEqual(snapshot(dir), before, "the checkpoint there, byte for byte, and nothing else");
+  assert.equal(loadedVersion(dir), 1);
+  [v1, v2].forEach(disposeModel);
+});
+
+test("many saves add one exit listener to the process, not one per save (no warning on stderr)", async () => {
+  await selectBackend({ backend: "cpu" });
+  const model = createModel(SMALL);
+  for (let i = 0; i < 12; i++) saveCheckpoint(model, newPath());
+  const listeners = process.listeners("exit").filter((l) => l.name === "releaseAll");
+  assert.equal(listeners.length, 1);
   disposeModel(model);
 });

@@ -136,9 +136,17 @@ test("bad settings, unlabelled images and a weak classifier are refused with cle
     load(dir, { trainSet: { ...train, labels: undefined } }),
     /training set has no labels/,
   );
+  const labels = train.labels!.map((label, i) => (i === 7 ? 10 : label));
+  await assert.rejects(
+    load(dir, { trainSet: { ...train, labels } }),
+    /has label 10 at 7; its classes are 0\.\.9/,
+  );
   await assert.rejects(
     load(dir, { testSet: withWrongLabels(testSet, 100), minTestAccuracy: 0.9 }),
     /test accuracy 0\.5 < 0\.9 \(trained on 400 images\)/,
   );
   await assert.rejects(loadClassifier("digits" as never, { dir }), /Unknown dataset "digits"/);
+  const before = tf.memory().numTensors;
+  await assert.rejects(load(dir, { testSet: syntheticImages(10, 1, 5, 5) }), /16 pixels, got 25 per image/);
+  assert.equal(tf.memory().numTensors, before, "a failed load frees the weights it read");
 });

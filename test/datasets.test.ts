@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { DataFileError, loadDataset } from "../src";
+import { type Dataset, DataFileError, loadDataset, toImageSet } from "../src";
 import { DATA_DIR_ENV, FASHION_URL_ENV, OFFICIAL_FILES, downloadVerified } from "../src/data/datasets";
 import { type FashionFiles, MNIST_TEST_FILES, fashionTestFiles, mnistTestDir } from "./data-fixtures";
 
@@ -260,3 +260,62 @@ for (const [mode, problem] of Object.entries(PROBLEMS) as [keyof typeof PROBLEMS
     }
   });
 }
+
+test("a verified download into a read-only folder names the file, says nothing was saved and where to put it instead", async () => {
+  const fashion = fashionTestFiles();
+  const { url, server } = await serveFashion(fashion, "ok");
+  const downloadDir = join(mkdtempSync(join(tmpdir(), "vae-lab-dl-")), "read-only");
+  const fs = require("node:fs") as typeof import("node:fs");
+  const { mkdirSync } = fs;
+  // What Node raises in a folder on a read-only file system.
+  fs.mkdirSync = ((path: string, ...rest: unknown[]) => {
+    if (String(path).startsWith(downloadDir))
+      throw Object.assign(new Error(`EROFS: read-only file system, mkdir '${path}'`), { code: "EROFS" });
+    return (mkdirSync as (...a: unknown[]) => unknown)(path, ...rest);
+  }) as typeof mkdirSync;
+  try {
+    await assert.rejects(
+      loadDataset("fashion-mnist", "test", { baseUrl: url, downloadDir }),
+      (err: Error) => {
+        assert.ok(err instanceof DataFileError);
+        assert.match(
+          err.message,
+          new RegExp(
+            `^${join(downloadDir, "fashion-mnist", MNIST_TEST_IMAGES)}\\.gz: the download from .* was complete and verified, ` +
+              "but cannot be saved there: the file system is read-only \\(EROFS\\); nothing was saved\\. " +
+              "Pass downloadDir, a folder you can write to, or set VAE_LAB_DATA_DIR to a folder holding the official files",
+          ),
+        );
+        return true;
+      },
+    );
+  } finally {
+    fs.mkdirSync = mkdirSync;
+    server.close();
+    fashion.restore();
+  }
+  assert.equal(existsSync(downloadDir), false);
+});
+
+test("toImageSet refuses a limit that is not a positive integer, saying what it is", () => {
+  const dataset: Dataset = {
+    name: "mnist",
+    split: "test",
+    images: new Uint8Array(3 * 4),
+    labels: new Uint8Array(3),
+    n: 3,
+    rows: 2,
+    cols: 2,
+    classNames: [],
+    source: "test",
+  };
+  for (const limit of [-3, 0, 1.5, NaN]) {
+    assert.throws(
+      () => toImageSet(dataset, limit),
+      new RegExp(
+        `^Error: toImageSet: limit must be a positive integer \\(how many images to keep, at most 3\\), got ${limit}\\.$`,
+      ),
+    );
+  }
+  assert.equal(toImageSet(dataset, 10).n, 3);
+});

@@ -213,3 +213,90 @@ test("a chart output's spec keeps 7 significant digits of fractions, integers as
   assert.deepEqual(spec.config, { responsive: false, displaylogo: false });
   assert.equal(spec.layout.title?.text, "T");
 });
+
+test("xLog and yLog make log axes; the spec a chart output carries ticks them 1-2-5 in full", () => {
+  const fig = lineChart({ gap: [0.3, 0.08, 0.007] }, { x: [1, 10, 100], xLog: true, yLog: true });
+  assert.equal((fig.layout.xaxis as { type: string }).type, "log");
+  assert.equal((fig.layout.yaxis as { type: string }).type, "log");
+  const spec = figureSpec(fig);
+  assert.deepEqual((spec.layout.xaxis as { ticktext: string[] }).ticktext, [
+    "1",
+    "2",
+    "5",
+    "10",
+    "20",
+    "50",
+    "100",
+  ]);
+  assert.deepEqual((spec.layout.yaxis as { ticktext: string[] }).ticktext, [
+    "0.01",
+    "0.02",
+    "0.05",
+    "0.1",
+    "0.2",
+  ]);
+});
+
+test("rightAxis draws the series it names against a second axis at the right, and says so in the legend", () => {
+  const fig = lineChart(
+    { recon: [100, 90], kl: [20, 24] },
+    { rightAxis: { series: ["kl"], title: "KL", log: true } },
+  );
+  assert.deepEqual(
+    fig.data.map((t) => [t.name, t.yaxis]),
+    [
+      ["recon", undefined],
+      ["kl (right axis)", "y2"],
+    ],
+  );
+  assert.deepEqual(fig.layout.yaxis2, {
+    title: { text: "KL" },
+    automargin: true,
+    type: "log",
+    overlaying: "y",
+    side: "right",
+    showgrid: false,
+  });
+  assert.throws(
+    () => lineChart({ recon: [1] }, { rightAxis: { series: ["KL"] } }),
+    /right axis series KL are not among the series \(recon\)/,
+  );
+  // Bars on an overlaid axis would hide the others: barChart draws right-axis series as markers.
+  const bars = barChart(
+    ["z0", "z1"],
+    { kl: [2, 1], activity: [1, 0.001] },
+    { rightAxis: { series: ["activity"] } },
+  );
+  assert.deepEqual(
+    bars.data.map((t) => [t.type, t.mode, t.yaxis]),
+    [
+      ["bar", undefined, undefined],
+      ["scatter", "markers", "y2"],
+    ],
+  );
+});
+
+test("lossChart colours each part once, train solid and test dotted, and can put the KL on the right", () => {
+  const history = [1, 2].map((epoch) => ({
+    epoch,
+    train: { recon: 100 / epoch, kl: 20 + epoch },
+    test: { recon: 95 / epoch, kl: 22 + epoch },
+  }));
+  const fig = lossChart(history, {
+    keys: ["train.recon", "test.recon", "train.kl", "test.kl"],
+    rightAxis: { series: ["train.kl", "test.kl"] },
+  });
+  assert.deepEqual(
+    fig.data.map((t) => [t.name, (t.line as { dash: string }).dash, t.yaxis]),
+    [
+      ["train.recon", "solid", undefined],
+      ["test.recon", "dot", undefined],
+      ["train.kl (right axis)", "solid", "y2"],
+      ["test.kl (right axis)", "dot", "y2"],
+    ],
+  );
+  const colour = (i: number) => (fig.data[i].line as { color: string }).color;
+  assert.equal(colour(0), colour(1));
+  assert.equal(colour(2), colour(3));
+  assert.notEqual(colour(0), colour(2));
+});

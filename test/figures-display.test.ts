@@ -13,6 +13,7 @@ import {
   showFigure,
   showImage,
   updatingDisplay,
+  WRITER_MISSING,
 } from "../src/figures/display";
 import { figureSpec } from "../src/figures/plotly";
 import { digitGrid } from "../src/figures/images";
@@ -154,4 +155,29 @@ test("without Chromium, showFigure still shows the interactive chart and says ho
     if (saved === undefined) delete process.env.VAE_LAB_CHROMIUM;
     else process.env.VAE_LAB_CHROMIUM = saved;
   }
+});
+
+test("a tslab kernel without tslab's private writer says once what is missing and lost, then prints text", () => {
+  const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  jupyter.lastWriteDisplayData = null;
+  const argv = process.argv;
+  const [log, warn] = [console.log, console.warn];
+  const printed: string[] = [];
+  const warned: string[] = [];
+  console.log = (...a: unknown[]) => void printed.push(a.join(" "));
+  console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
+  // How Jupyter starts the kernel: node <checkout>/node_modules/tslab/bin/tslab kernel --config-path ...
+  process.argv = [argv[0], "/course/node_modules/tslab/bin/tslab", "kernel", "--config-path", "c.json"];
+  try {
+    assert.equal(inNotebook(), false);
+    displayBundle({ "text/plain": "first", "text/html": "<b>first</b>" });
+    displayBundle({ "text/plain": "second" });
+  } finally {
+    process.argv = argv;
+    [console.log, console.warn] = [log, warn];
+  }
+  assert.deepEqual(warned, [WRITER_MISSING]);
+  assert.match(WRITER_MISSING, /lastWriteDisplayData in tslab\/dist\/jupyter\.js/);
+  assert.match(WRITER_MISSING, /plain text only: no interactive charts, no static images, no HTML tables/);
+  assert.deepEqual(printed, ["first", "second"]);
 });

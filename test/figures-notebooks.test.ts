@@ -62,7 +62,7 @@ test("the figures of an executed notebook are its chart and image outputs, named
   assert.deepEqual(second.png, Buffer.from(grid), "the image is the notebook's PNG");
 });
 
-test("each chart is written as JSON, standalone HTML, SVG and PNG; each image as PNG", async (t) => {
+test("each chart is written as JSON, standalone HTML, SVG and PNG; each image as PNG; each beside a record of its origin", async (t) => {
   if ("reason" in findChromium()) return t.skip("no Chromium for SVG");
   const dir = mkdtempSync(join(tmpdir(), "vae-lab-figs-"));
   const out = join(dir, "out");
@@ -70,10 +70,20 @@ test("each chart is written as JSON, standalone HTML, SVG and PNG; each image as
   assert.deepEqual(readdirSync(out).sort(), [
     "00_x-01-nll-by-model-nats.html",
     "00_x-01-nll-by-model-nats.json",
+    "00_x-01-nll-by-model-nats.meta.json",
     "00_x-01-nll-by-model-nats.png",
     "00_x-01-nll-by-model-nats.svg",
+    "00_x-02-two-digits-bright.meta.json",
     "00_x-02-two-digits-bright.png",
+    "00_x-03-image.meta.json",
     "00_x-03-image.png",
+  ]);
+  const origin = JSON.parse(readFileSync(join(out, "00_x-01-nll-by-model-nats.meta.json"), "utf8"));
+  assert.deepEqual(Object.keys(origin).sort(), [
+    "00_x-01-nll-by-model-nats.html",
+    "00_x-01-nll-by-model-nats.json",
+    "00_x-01-nll-by-model-nats.png",
+    "00_x-01-nll-by-model-nats.svg",
   ]);
   const spec = JSON.parse(readFileSync(join(out, "00_x-01-nll-by-model-nats.json"), "utf8"));
   assert.deepEqual(spec.data, chart.data);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type GaussianFit, Rng, fitGaussian, frechetDistance, sqrtSymmetric, symmetricEigen } from "../src";
+import { type GaussianFit, Rng, fitGaussian, frechetDistance } from "../src";
+import { sqrtSymmetric, symmetricEigen } from "../src/eval/frechet";
 
 const fit = (mean: number[], cov: number[]): GaussianFit => ({
   mean: Float64Array.from(mean),

@@ -36,3 +36,20 @@ test("latentManifoldWithAxes puts the grid inside margins that hold ticks and la
     /evenly spaced/,
   );
 });
+
+test("by default a manifold's ticks sit at round latent values, between tile centres where they fall", async () => {
+  await selectBackend({ backend: "cpu" });
+  // Four 28-pixel tiles at z = -1.2, -0.4, 0.4, 1.2: ticks at -1, 0, 1, where the values would be.
+  const decode = (z: tf.Tensor2D) => tf.fill([z.shape[0], 784], 0.5) as tf.Tensor2D;
+  const png = decodePng(latentManifoldWithAxes(decode, { values: [-1.2, -0.4, 0.4, 1.2] }));
+  const at = (x: number, y: number) => png.pixels[y * png.width + x];
+  const top = 8;
+  const left = [...Array(png.width).keys()].find((x) => at(x, top) !== 255) as number;
+  const bottom = top + 4 * 28;
+  // Tick marks below the grid (x grows to the right) and left of it (y grows upwards).
+  const xTicks = [...Array(png.width).keys()].filter((x) => at(x, bottom + 1) === 40).map((x) => x - left);
+  const yTicks = [...Array(png.height).keys()].filter((y) => at(left - 1, y) === 40).map((y) => bottom - y);
+  // z = -1 lies a quarter of the way from the first tile centre (14) to the second (42): 21.
+  assert.deepEqual(xTicks, [21, 56, 91]);
+  assert.deepEqual(yTicks, [91, 56, 21]);
+});

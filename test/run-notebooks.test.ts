@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tslabNotebook } from "./notebook-fixtures";
@@ -57,24 +57,50 @@ test(
   },
 );
 
+/** Runs a notebook of these cells in quick mode with --write (as a reader's shell would) and returns its cells. */
+function runWithWrite(name: string, ...sources: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-write-"));
+  const path = join(dir, `${name}.ipynb`);
+  writeFileSync(path, tslabNotebook(...sources));
+  execFileSync(
+    process.execPath,
+    ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
+    { encoding: "utf8", env: { ...process.env, VAE_LAB_FIGURES_DIR: undefined } },
+  );
+  return JSON.parse(readFileSync(path, "utf8")).cells;
+}
+
 test(
   "with --write, the runner writes the outputs back with each cell's execution count",
   { timeout: 300_000 },
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "vae-lab-runner-write-"));
-    const path = join(dir, "01_counts.ipynb");
-    writeFileSync(path, tslabNotebook("console.log('first');", "", "const x: number = 40;\nx + 2"));
-    execFileSync(
-      process.execPath,
-      ["--import", "tsx", resolve(__dirname, "..", "scripts", "run-notebooks.ts"), "--dir", dir, "--write"],
-      { encoding: "utf8" },
-    );
-    const cells = JSON.parse(readFileSync(path, "utf8")).cells;
+    const cells = runWithWrite("01_counts", "console.log('first');", "", "const x: number = 40;\nx + 2");
     assert.deepEqual(
       cells.map((c: { execution_count: number | null }) => c.execution_count),
       [1, null, 2],
     );
     assert.equal(cells[0].outputs[0].text.join(""), "first\n");
     assert.equal(cells[2].outputs[0].text.join(""), "42\n"); // tslab prints the last value
+  },
+);
+
+test(
+  "in quick mode the runner sends a notebook's exports to a folder of its own, never the reader's figures/, recording the notebook",
+  { timeout: 300_000 },
+  () => {
+    const dist = resolve(__dirname, "..", "dist");
+    const cells = runWithWrite(
+      "01_export",
+      `import * as vl from ${JSON.stringify(dist)};\nimport * as fs from "fs";\n` +
+        `const file = vl.exportTable([{ k: 1 }], "runner-export-check");\n` +
+        `console.log(file);\nconsole.log(fs.readFileSync(file.replace(/csv$/, "meta.json"), "utf8"));`,
+    );
+    const printed: string = cells[0].outputs[0].text.join("");
+    const [file, ...meta] = printed.split("\n");
+    const figures = resolve(__dirname, "..", "figures");
+    assert.ok(!file.startsWith(figures), `${file} is not in ${figures}`);
+    assert.equal(existsSync(file), false, "the run's folder is gone with it");
+    const origin = JSON.parse(meta.join("\n"))["runner-export-check.csv"];
+    assert.deepEqual([origin.notebook, origin.mode], ["01_export.ipynb", "quick"]);
   },
 );

@@ -26,6 +26,11 @@ export function imageSize(set: Pick<ImageSet, "rows" | "cols" | "channels">): nu
 
 /** Scales a loaded dataset's 0-255 pixels to [0, 1]. `limit` keeps the first examples only. */
 export function toImageSet(dataset: Dataset, limit = dataset.n): ImageSet {
+  if (!(Number.isInteger(limit) && limit > 0)) {
+    throw new Error(
+      `toImageSet: limit must be a positive integer (how many images to keep, at most ${dataset.n}), got ${limit}.`,
+    );
+  }
   const n = Math.min(limit, dataset.n);
   const size = dataset.rows * dataset.cols;
   const pixels = new Float32Array(n * size);

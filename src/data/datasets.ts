@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { DataFileError, gunzip, isGzip, parseIdx } from "./idx";
-import { makeFolders, replaceFile } from "../files";
+import { fileProblem, makeFolders, replaceFile } from "../files";
 
 /** The datasets vae-lab knows. */
 export type DatasetName = "mnist" | "fashion-mnist";
@@ -308,6 +308,14 @@ export async function downloadVerified(url: string, dest: string, expectedMd5: s
       `holds content with MD5 ${actual}, not the official ${expectedMd5} (${bytes.length} bytes; altered or not the official file)`,
     );
   }
-  makeFolders(dirname(dest));
-  replaceFile(dest, bytes);
+  try {
+    makeFolders(dirname(dest));
+    replaceFile(dest, bytes);
+  } catch (err) {
+    throw new DataFileError(
+      dest,
+      `the download from ${url} was complete and verified, but cannot be saved there: ${fileProblem(err)}; nothing was saved`,
+      `Pass downloadDir, a folder you can write to, or set ${DATA_DIR_ENV} to a folder holding the official files (${FASHION_MNIST_URL}).`,
+    );
+  }
 }

@@ -4,7 +4,8 @@
  * its last hidden layer gives the features in which Fréchet distance and precision/recall compare
  * real and generated images.
  *
- * An MLP with dropout, small enough to train in about a minute on the wasm backend:
+ * An MLP with dropout: on the wasm backend it trains in the time a notebook can spare, where a
+ * convolutional net would not:
  *
  *   h1 = relu(x W1 + b1),  h2 = relu(h1 W2 + b2) (the features),  logits = h2 W3 + b3,
  *
@@ -114,7 +115,7 @@ export interface LoadClassifierOptions {
   testSet?: ImageSet;
   /** Settings to change from {@link CLASSIFIER_SETTINGS}. */
   settings?: Partial<ClassifierSettings>;
-  /** With false, a missing cache entry is an error instead of a minute of training. Default true. */
+  /** With false, a missing cache entry is an error instead of a training run. Default true. */
   allowTraining?: boolean;
   /** Throw when the test accuracy is below this (the course asks 0.98 on MNIST, 0.88 on Fashion-MNIST). */
   minTestAccuracy?: number;
@@ -127,8 +128,7 @@ export const PROJECT_RUNS_DIR = resolve(__dirname, "..", "..", "runs");
 
 /**
  * The classifier for `dataset` with these settings and this training set: loaded from its cache
- * folder when it was trained before, otherwise trained (about a minute for the full training set)
- * and saved there. A cached classifier trained with other settings or on other images is never
+ * folder when it was trained before, otherwise trained and saved there. A cached classifier trained with other settings or on other images is never
  * used in its place: the cache is keyed by both.
  */
 export async function loadClassifier(
@@ -141,11 +141,18 @@ export async function loadClassifier(
   const settings = classifierSettings(options.settings);
   const trainSet = options.trainSet ?? toImageSet(await loadDataset(dataset, "train"));
   const testSet = options.testSet ?? toImageSet(await loadDataset(dataset, "test"));
-  checkLabelled(trainSet, "classifier's training set");
-  checkLabelled(testSet, "classifier's test set");
+  const classes = CLASS_NAMES[dataset].length;
+  checkLabelled(trainSet, "classifier's training set", classes);
+  checkLabelled(testSet, "classifier's test set", classes);
   const key: ClassifierKey = { dataset, settings, data: fingerprint(trainSet) };
   const entry = readClassifier(dir, key) ?? (await trainAndSave(dir, key, trainSet, options));
-  const classifier = makeClassifier(entry, key, testSet);
+  let classifier: Classifier;
+  try {
+    classifier = makeClassifier(entry, key, testSet);
+  } catch (err) {
+    disposeLayers(entry.layers);
+    throw err;
+  }
   const min = options.minTestAccuracy;
   if (min !== undefined && !(classifier.testAccuracy >= min)) {
     classifier.dispose();
@@ -177,9 +184,12 @@ export function classifierSettings(changes: Partial<ClassifierSettings> = {}): C
   return s;
 }
 
-function checkLabelled(set: ImageSet, what: string): void {
+function checkLabelled(set: ImageSet, what: string, classes: number): void {
   checkImageSet(set, what);
   if (!set.labels) throw new Error(`The ${what} has no labels: the classifier needs labelled images.`);
+  const bad = set.labels.findIndex((label) => label >= classes);
+  if (bad >= 0)
+    throw new Error(`The ${what} has label ${set.labels[bad]} at ${bad}; its classes are 0..${classes - 1}.`);
 }
 
 /** Trains a classifier for `key`, saves it into `dir`, and returns the saved entry. */
@@ -197,7 +207,7 @@ async function trainAndSave(
         `${trainSet.n} images. ${found} Allow training (allowTraining: true) to train one.`,
     );
   }
-  checkWritableFolder(dir, "The classifier's cache folder"); // before a minute of training, not after
+  checkWritableFolder(dir, "The classifier's cache folder"); // before training, not after
   const classes = CLASS_NAMES[key.dataset].length;
   const start = Date.now();
   const layers = await trainLayers(trainSet, key.settings, classes, options.log);

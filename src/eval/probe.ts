@@ -1,92 +1,216 @@
 /**
- * How useful are the codes? Encode a labelled set, then measure how well a linear classifier
- * (softmax regression) and k-nearest neighbours predict the labels from the codes.
+ * How useful are the codes? Two classifiers trained on labelled codes and scored on test codes: a
+ * linear probe (softmax regression with an L2 penalty chosen on a held-out part of the training
+ * codes) and k-nearest neighbours.
  */
 import * as tf from "@tensorflow/tfjs";
-import { randomStream } from "../random";
-import { type Model, encode } from "../model/model";
-import { type ImageSet, batches, checkImageSet } from "../data/batches";
+import { permutation, randomStream } from "../random";
+import type { Codes } from "./codes";
+import { prepareReferences, squaredDistances } from "./nearest";
 
-/** Codes of a set: `n` rows of `dim` values (the encoder's `mu`), with the set's labels. */
-export interface Codes {
-  values: Float32Array;
-  labels: Uint8Array;
-  n: number;
-  dim: number;
-}
+/** The L2 penalties a linear probe tries by default, strongest first. */
+export const PROBE_PENALTIES: readonly number[] = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 1e-4];
 
-/** Encodes every image of a labelled set to its code `mu`. */
-export function encodeSet(model: Model, set: ImageSet, batchSize = 1000): Codes {
-  checkImageSet(set, "set to encode");
-  if (!set.labels) throw new Error("encodeSet needs a labelled set (set.labels) to evaluate probes.");
-  const dim = model.config.latentDim;
-  const values = new Float32Array(set.n * dim);
-  let row = 0;
-  for (const { x } of batches(set, batchSize)) {
-    const mu = tf.tidy(() => encode(model, x).mu);
-    values.set(mu.dataSync(), row * dim);
-    mu.dispose();
-    row += x.shape[0];
-  }
-  return { values, labels: set.labels, n: set.n, dim };
-}
-
-/** Options of {@link linearProbeAccuracy}. */
+/** Options of {@link linearProbe}. */
 export interface ProbeOptions {
-  /** Full-batch Adam steps (default 300). */
+  /**
+   * L2 penalties λ to try (default {@link PROBE_PENALTIES}); the objective is the mean
+   * cross-entropy plus (λ/2) |W|^2 on the weights of the standardised codes.
+   */
+  penalties?: readonly number[];
+  /** Share of the training codes held out to choose λ (default 0.2). */
+  validationShare?: number;
+  /** Full-batch Adam steps of a fit from zero weights (default 300). */
   steps?: number;
-  /** Default 0.05. */
+  /** Steps of each next fit along the validation path, from the previous penalty's weights (default 100). */
+  pathSteps?: number;
+  /** Adam's learning rate (default 0.05). */
   learningRate?: number;
   /** Number of classes (default: largest label + 1). */
   classes?: number;
-  /** Seed of the initial weights. */
+  /** Seed of the validation split (its order stream). */
   seed?: number;
 }
 
+/** What a linear probe found. */
+export interface ProbeResult {
+  /** Test accuracy of the probe refitted on all training codes with the chosen penalty. */
+  accuracy: number;
+  /** The penalty λ with the best validation accuracy (the strongest among ties). */
+  penalty: number;
+  /** Validation accuracy of each penalty tried, strongest first (empty when only one was given). */
+  validation: { penalty: number; accuracy: number }[];
+}
+
 /**
- * Test accuracy of softmax regression trained on the training codes (standardised with the
- * training mean and std). Linear separability of the classes in code space.
+ * Linear separability of the classes in code space: softmax regression on the training codes,
+ * each dimension standardised with the training mean and a standard deviation floored at a tenth
+ * of the typical one (so that a dimension nearly constant in training cannot blow up at test
+ * time), with an L2 penalty chosen on a validation split; its accuracy on the test codes.
  */
-export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options: ProbeOptions = {}): number {
+export function linearProbe(trainCodes: Codes, testCodes: Codes, options: ProbeOptions = {}): ProbeResult {
   checkCodes(trainCodes, testCodes);
-  const classes = options.classes ?? Math.max(...trainCodes.labels) + 1;
-  const optimizer = tf.train.adam(options.learningRate ?? 0.05);
-  // tidy disposes the initial values; variables outlive it.
-  const w = tf.tidy(() =>
-    tf.variable(
-      tf.randomNormal(
-        [trainCodes.dim, classes],
-        0,
-        0.01,
-        "float32",
-        randomStream(options.seed ?? 0, "weights").seed(),
-      ),
-    ),
+  const settings = probeSettings(trainCodes, options);
+  let validation: ProbeResult["validation"] = [];
+  if (settings.penalties.length > 1) {
+    const { fit, held } = validationSplit(trainCodes, settings.validationShare, options.seed ?? 0);
+    validation = fitAndScore(fit, held, settings.penalties, settings);
+  }
+  const best = validation.reduce(
+    (a, b) => (b.accuracy > a.accuracy || (b.accuracy === a.accuracy && b.penalty > a.penalty) ? b : a),
+    { penalty: settings.penalties[0], accuracy: -1 },
   );
-  const b = tf.tidy(() => tf.variable(tf.zeros([classes])));
-  try {
-    const { mean, variance } = tf.tidy(() =>
-      tf.moments(tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]), 0),
+  const [tested] = fitAndScore(trainCodes, testCodes, [best.penalty], settings);
+  return { accuracy: tested.accuracy, penalty: best.penalty, validation };
+}
+
+/** The test accuracy of {@link linearProbe}. */
+export function linearProbeAccuracy(trainCodes: Codes, testCodes: Codes, options: ProbeOptions = {}): number {
+  return linearProbe(trainCodes, testCodes, options).accuracy;
+}
+
+/** How a probe fits: Adam's steps and learning rate. */
+interface FitSettings {
+  steps: number;
+  pathSteps: number;
+  learningRate: number;
+}
+
+interface ProbeSettings extends FitSettings {
+  /** Strongest first, each once. */
+  penalties: readonly number[];
+  validationShare: number;
+  classes: number;
+}
+
+function probeSettings(trainCodes: Codes, options: ProbeOptions): ProbeSettings {
+  const penalties = options.penalties ?? PROBE_PENALTIES;
+  if (penalties.length === 0 || !penalties.every((p) => Number.isFinite(p) && p >= 0))
+    throw new Error(`penalties must be one or more numbers >= 0, got [${penalties}].`);
+  const validationShare = options.validationShare ?? 0.2;
+  if (!(validationShare > 0 && validationShare < 1))
+    throw new Error(`validationShare must be between 0 and 1, got ${validationShare}.`);
+  const { steps = 300, pathSteps = 100, learningRate = 0.05 } = options;
+  for (const [name, value] of Object.entries({ steps, pathSteps }))
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new Error(`${name} must be a positive integer, got ${value}.`);
+  if (!(learningRate > 0)) throw new Error(`learningRate must be positive, got ${learningRate}.`);
+  const largest = trainCodes.labels.reduce((m, l) => Math.max(m, l), 0);
+  const classes = options.classes ?? largest + 1;
+  if (!(Number.isInteger(classes) && classes > largest))
+    throw new Error(`classes = ${classes}, but the training codes have label ${largest}.`);
+  const strongestFirst = [...new Set(penalties)].sort((a, b) => b - a);
+  return { penalties: strongestFirst, validationShare, steps, pathSteps, learningRate, classes };
+}
+
+/** The training codes split in a seeded random order: `held` (the validation share) and `fit`. */
+function validationSplit(codes: Codes, share: number, seed: number): { fit: Codes; held: Codes } {
+  const heldCount = Math.round(share * codes.n);
+  if (heldCount < 1 || heldCount >= codes.n)
+    throw new Error(
+      `${codes.n} training codes are too few to hold out ${share} of them for validation: pass more codes, or one penalty.`,
     );
-    const std = tf.tidy(() => tf.sqrt(tf.add(variance, 1e-8)));
-    const standardise = (c: Codes) =>
-      tf.tidy(() => tf.div(tf.sub(tf.tensor2d(c.values, [c.n, c.dim]), mean), std));
-    const x = standardise(trainCodes);
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(trainCodes.labels, "int32"), classes));
-    for (let step = 0; step < (options.steps ?? 300); step++) {
-      optimizer.minimize(
-        () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar,
-        false,
-        [w, b],
-      );
-    }
-    const xTest = standardise(testCodes);
-    const predicted = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xTest, w), b), 1));
-    const accuracy = fractionEqual(predicted.dataSync(), testCodes.labels);
-    tf.dispose([mean, variance, std, x, y, xTest, predicted]);
-    return accuracy;
+  const order = permutation(codes.n, randomStream(seed, "order"));
+  const rows = (indices: Int32Array): Codes => {
+    const values = new Float32Array(indices.length * codes.dim);
+    indices.forEach((i, r) =>
+      values.set(codes.values.subarray(i * codes.dim, (i + 1) * codes.dim), r * codes.dim),
+    );
+    return {
+      values,
+      labels: Uint8Array.from(indices, (i) => codes.labels[i]),
+      n: indices.length,
+      dim: codes.dim,
+    };
+  };
+  return { held: rows(order.subarray(0, heldCount)), fit: rows(order.subarray(heldCount)) };
+}
+
+/**
+ * Fits the probe on `fit` (standardised with its own statistics) for each penalty, along one path
+ * (strongest first), and returns each fit's accuracy on `score`.
+ */
+function fitAndScore(
+  fit: Codes,
+  score: Codes,
+  penalties: readonly number[],
+  settings: ProbeSettings,
+): { penalty: number; accuracy: number }[] {
+  const { x, xScore, y } = tf.tidy(() => {
+    const raw = tf.tensor2d(fit.values, [fit.n, fit.dim]);
+    const { mean, scale } = standardisation(raw);
+    return {
+      x: tf.div(tf.sub(raw, mean), scale) as tf.Tensor2D,
+      xScore: tf.div(tf.sub(tf.tensor2d(score.values, [score.n, score.dim]), mean), scale) as tf.Tensor2D,
+      y: tf.oneHot(tf.tensor1d(fit.labels, "int32"), settings.classes) as tf.Tensor2D,
+    };
+  });
+  const scores: { penalty: number; accuracy: number }[] = [];
+  try {
+    fitPenaltyPath(x, y, penalties, settings, (penalty, w, b) => {
+      const predicted = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xScore, w), b), 1));
+      scores.push({ penalty, accuracy: fractionEqual(predicted.dataSync(), score.labels) });
+      predicted.dispose();
+    });
+    return scores;
   } finally {
-    tf.dispose([w, b]);
+    tf.dispose([x, xScore, y]);
+  }
+}
+
+/**
+ * Per-dimension mean and scale of codes `[n, dim]`: the standard deviation, floored at a tenth of
+ * the root mean square of all dimensions' standard deviations (1 where every dimension is constant).
+ */
+export function standardisation(x: tf.Tensor2D): { mean: tf.Tensor1D; scale: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, 0);
+    const typical = tf.sqrt(tf.mean(variance));
+    const floor = tf.where(tf.greater(typical, 0), tf.mul(0.1, typical), tf.onesLike(typical));
+    return { mean: mean as tf.Tensor1D, scale: tf.maximum(tf.sqrt(variance), floor) as tf.Tensor1D };
+  });
+}
+
+/**
+ * Softmax regression by full-batch Adam: minimises the mean cross-entropy of softmax(x W + b)
+ * against the one-hot labels `y` plus (penalty/2) |W|^2, for each penalty in turn. The first fit
+ * starts from zero weights and takes `steps` steps; each next one starts where the previous ended
+ * (a nearby penalty moves the optimum only a little) and takes `pathSteps`. `visit` sees the
+ * weights after each penalty's fit; they are disposed at the end.
+ */
+export function fitPenaltyPath(
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  penalties: readonly number[],
+  settings: FitSettings,
+  visit: (penalty: number, w: tf.Tensor2D, b: tf.Tensor1D) => void,
+): void {
+  const [n, dim] = x.shape;
+  // tidy disposes the initial values; the variables outlive it.
+  const [w, b] = tf.tidy(() => [
+    tf.variable(tf.zeros([dim, y.shape[1]])),
+    tf.variable(tf.zeros([y.shape[1]])),
+  ]);
+  const xT = tf.transpose(x);
+  const optimizer = tf.train.adam(settings.learningRate);
+  try {
+    penalties.forEach((penalty, i) => {
+      for (let step = 0; step < (i === 0 ? settings.steps : settings.pathSteps); step++) {
+        const grads = tf.tidy(() => {
+          // The gradient of the mean cross-entropy with respect to the logits: (softmax - y) / n.
+          const g = tf.div(tf.sub(tf.softmax(tf.add(tf.matMul(x, w), b)), y), n);
+          return [
+            { name: w.name, tensor: tf.add(tf.matMul(xT, g), tf.mul(penalty, w)) },
+            { name: b.name, tensor: tf.sum(g, 0) },
+          ];
+        });
+        optimizer.applyGradients(grads);
+        tf.dispose(grads.map((g) => g.tensor));
+      }
+      visit(penalty, w as tf.Tensor2D, b as tf.Tensor1D);
+    });
+  } finally {
+    tf.dispose([w, b, xT]);
     optimizer.dispose();
   }
 }
@@ -100,26 +224,29 @@ export function knnAccuracy(trainCodes: Codes, testCodes: Codes, k = 5, chunk = 
   if (!(Number.isInteger(k) && k >= 1 && k <= trainCodes.n))
     throw new Error(`k must be an integer in 1..${trainCodes.n}, got ${k}.`);
   const train = tf.tensor2d(trainCodes.values, [trainCodes.n, trainCodes.dim]);
-  const trainSq = tf.tidy(() => tf.sum(tf.square(train), 1));
+  const { referenceT, referenceSq } = prepareReferences(train);
+  train.dispose();
   let correct = 0;
-  for (let start = 0; start < testCodes.n; start += chunk) {
-    const rows = Math.min(chunk, testCodes.n - start);
-    const query = tf.tensor2d(
-      testCodes.values.subarray(start * testCodes.dim, (start + rows) * testCodes.dim),
-      [rows, testCodes.dim],
-    );
-    // |q - t|^2 = |q|^2 - 2 q.t + |t|^2; |q|^2 is the same for every t, so it can be left out.
-    const nearest = tf.tidy(
-      () => tf.topk(tf.neg(tf.sub(trainSq, tf.mul(2, tf.matMul(query, train, false, true)))), k).indices,
-    );
-    const indices = nearest.dataSync();
-    tf.dispose([query, nearest]);
-    for (let r = 0; r < rows; r++) {
-      const votes = indices.subarray(r * k, (r + 1) * k).map((i) => trainCodes.labels[i]);
-      if (majority(votes) === testCodes.labels[start + r]) correct++;
+  try {
+    for (let start = 0; start < testCodes.n; start += chunk) {
+      const rows = Math.min(chunk, testCodes.n - start);
+      const nearest = tf.tidy(() => {
+        const query = tf.tensor2d(
+          testCodes.values.subarray(start * testCodes.dim, (start + rows) * testCodes.dim),
+          [rows, testCodes.dim],
+        );
+        return tf.topk(tf.neg(squaredDistances(query, referenceT, referenceSq)), k).indices;
+      });
+      const indices = nearest.dataSync();
+      nearest.dispose();
+      for (let r = 0; r < rows; r++) {
+        const votes = indices.subarray(r * k, (r + 1) * k).map((i) => trainCodes.labels[i]);
+        if (majority(votes) === testCodes.labels[start + r]) correct++;
+      }
     }
+  } finally {
+    tf.dispose([referenceT, referenceSq]);
   }
-  tf.dispose([train, trainSq]);
   return correct / testCodes.n;
 }
 
@@ -148,4 +275,13 @@ function checkCodes(trainCodes: Codes, testCodes: Codes): void {
     throw new Error(
       `Training codes have ${trainCodes.dim} dimensions but test codes ${testCodes.dim}: encode both with the same model.`,
     );
+  for (const [codes, what] of [
+    [trainCodes, "training"],
+    [testCodes, "test"],
+  ] as const) {
+    if (codes.values.length !== codes.n * codes.dim || codes.labels.length !== codes.n)
+      throw new Error(
+        `The ${what} codes hold ${codes.values.length} values and ${codes.labels.length} labels for n = ${codes.n} rows of ${codes.dim}.`,
+      );
+  }
 }

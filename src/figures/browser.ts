@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import type { Figure } from "./charts";
 import { plotlyPath } from "./plotly";
 import { recompressPng } from "./png";
+import { readableFigure } from "./readable";
 
 /** Environment variable naming a Chromium or Chrome executable. */
 export const CHROMIUM_ENV = "VAE_LAB_CHROMIUM";
@@ -86,7 +87,10 @@ export interface RenderOptions {
   scale?: number;
 }
 
-/** Renders a figure to PNG bytes or SVG text in headless Chromium. Throws with a hint when Chromium is missing. */
+/**
+ * Renders a figure, laid out to be read (`readableFigure`), to PNG bytes or SVG text in headless
+ * Chromium. Throws with a hint when Chromium is missing.
+ */
 export function renderFigure(fig: Figure, format: "png", opts?: RenderOptions): Promise<Uint8Array>;
 export function renderFigure(fig: Figure, format: "svg", opts?: RenderOptions): Promise<string>;
 export function renderFigure(
@@ -108,7 +112,7 @@ export function renderFigure(
           const { width = 700, height = 450 } = fig.layout;
           return plotly.toImage({ data: fig.data, layout: fig.layout }, { format, width, height, scale });
         },
-        { fig, format, scale: opts.scale ?? 1 },
+        { fig: readableFigure(fig), format, scale: opts.scale ?? 1 },
       );
       const comma = url.indexOf(",");
       const head = url.slice(0, comma);

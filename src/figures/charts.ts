@@ -1,7 +1,9 @@
 /**
  * Plotly figure builders for what the course plots: loss parts per epoch, 2-D latent codes by
  * label (with one-sigma ellipses), histograms and empirical CDFs, bar charts and heatmaps. A figure is plain JSON
- * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is.
+ * ({ data, layout }), so it can be shown in a notebook, exported, or saved as-is. Whatever shows or
+ * renders a figure lays it out to be read first (`readableFigure`: log axes ticked 1-2-5, titles
+ * wrapped, legends below the plot), so a figure changed after it was built is laid out too.
  */
 import * as tf from "@tensorflow/tfjs";
 import { flattenRecord } from "../records";
@@ -24,6 +26,18 @@ export interface ChartOptions {
   /** Size in CSS pixels (default 700 x 450). */
   width?: number;
   height?: number;
+  /** A log scale on the x or y axis, ticked at 1-2-5 or powers of ten and labelled in full. */
+  xLog?: boolean;
+  yLog?: boolean;
+}
+
+/** A second y axis, at the right, for some of the series (e.g. KL beside reconstruction). */
+export interface RightAxis {
+  /** Names of the series drawn against it; their legend entries say "(right axis)". */
+  series: string[];
+  title?: string;
+  /** A log scale, ticked at 1-2-5 or powers of ten. */
+  log?: boolean;
 }
 
 /** Ten distinguishable colours (plotly's default sequence), one per digit class. */
@@ -41,17 +55,43 @@ export const PALETTE = [
 ];
 
 function layout(opts: ChartOptions, extra: Record<string, unknown> = {}): Figure["layout"] {
+  const axis = (title: string | undefined, log: boolean | undefined) => ({
+    title: { text: title ?? "" },
+    // automargin: long tick labels push the margin out instead of being cut off.
+    automargin: true,
+    ...(log ? { type: "log" } : {}),
+  });
   return {
     title: { text: opts.title ?? "" },
     width: opts.width ?? 700,
     height: opts.height ?? 450,
     margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 50 },
-    // automargin: long or rotated tick labels push the margin out instead of being cut off.
-    xaxis: { title: { text: opts.xTitle ?? "" }, automargin: true },
-    yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true },
+    xaxis: axis(opts.xTitle, opts.xLog),
+    yaxis: axis(opts.yTitle, opts.yLog),
     template: { layout: { plot_bgcolor: "#f8f9fb" } },
     ...extra,
   };
+}
+
+/** The right axis of a figure whose `names` are its series: its layout, or an error naming unknown series. */
+function rightAxisLayout(right: RightAxis | undefined, names: string[], chart: string) {
+  if (!right) return {};
+  const unknown = right.series.filter((k) => !names.includes(k));
+  if (unknown.length)
+    throw new Error(
+      `${chart}: right axis series ${unknown.join(", ")} are not among the series (${names.join(", ")}).`,
+    );
+  const axis = {
+    title: { text: right.title ?? "" },
+    automargin: true,
+    ...(right.log ? { type: "log" } : {}),
+  };
+  return { yaxis2: { ...axis, overlaying: "y", side: "right", showgrid: false } };
+}
+
+/** What a series on the right axis gets: its axis, and a legend entry saying where to read it. */
+function onRightAxis(right: RightAxis | undefined, name: string): Record<string, unknown> {
+  return right?.series.includes(name) ? { yaxis: "y2", name: `${name} (right axis)` } : {};
 }
 
 /** Rows of a 2-D array, whether given as nested arrays or as a tensor. */
@@ -88,14 +128,18 @@ function checkErrorNames(errors: ErrorBars | undefined, names: string[], chart: 
     );
 }
 
-/** Lines of several named series against a shared x (default 1, 2, ...); `errorY` adds error bars to some. */
+/**
+ * Lines of several named series against a shared x (default 1, 2, ...); `errorY` adds error bars
+ * to some, `rightAxis` draws some against a second y axis at the right.
+ */
 export function lineChart(
   series: Record<string, ArrayLike<number>>,
-  opts: ChartOptions & { x?: ArrayLike<number>; errorY?: ErrorBars } = {},
+  opts: ChartOptions & { x?: ArrayLike<number>; errorY?: ErrorBars; rightAxis?: RightAxis } = {},
 ): Figure {
   const names = Object.keys(series);
   if (names.length === 0) throw new Error("lineChart: give at least one series.");
   checkErrorNames(opts.errorY, names, "lineChart");
+  const right = rightAxisLayout(opts.rightAxis, names, "lineChart");
   const data = names.map((name) => {
     const y = Array.from(series[name]);
     return {
@@ -105,21 +149,27 @@ export function lineChart(
       x: opts.x ? Array.from(opts.x) : y.map((_, i) => i + 1),
       y,
       ...errorY(opts.errorY, name, y.length, "lineChart"),
+      ...onRightAxis(opts.rightAxis, name),
     };
   });
-  return { data, layout: layout(opts, { hovermode: "x unified" }) };
+  return { data, layout: layout(opts, { hovermode: "x unified", ...right }) };
 }
+
+/** Line styles of a split ("train", "test", ...): the first solid, the next dotted, then dashed. */
+const SPLIT_DASHES = ["solid", "dot", "dash", "dashdot"];
 
 /**
  * Loss parts per epoch from a training history: one record per epoch, flat
  * (`{ epoch: 1, loss: 140.2, recon: 120.1, kl: 20.1 }`) or nested like the library's
  * `train(...).history` (`{ epoch, train: { loss, recon, kl }, test?: {...}, beta, ... }`, drawn as
  * "train.loss", "test.kl", ...). By default every nested number is a line, or, for flat records,
- * every number other than `x` (default "epoch"); `keys` picks lines explicitly.
+ * every number other than `x` (default "epoch"); `keys` picks lines explicitly, and `rightAxis`
+ * puts some on a second axis (e.g. the KL, smaller than the reconstruction term). Nested parts keep
+ * one colour per part, one line style per split (train solid, test dotted).
  */
 export function lossChart(
   history: ReadonlyArray<object>,
-  opts: ChartOptions & { x?: string; keys?: string[] } = {},
+  opts: ChartOptions & { x?: string; keys?: string[]; rightAxis?: RightAxis } = {},
 ): Figure {
   if (history.length === 0)
     throw new Error("lossChart: the history is empty; train at least one epoch first.");
@@ -140,10 +190,24 @@ export function lossChart(
   }
   const x = rows.map((row, i) => (typeof row[xKey] === "number" ? (row[xKey] as number) : i + 1));
   const fig = lineChart(series, { xTitle: xKey, yTitle: "nats per image", ...opts, x });
+  if (keys.every((k) => k.includes("."))) styleBySplit(fig.data, keys);
   // Epochs are whole numbers: no tick at epoch 1.5.
   if (x.every(Number.isInteger))
     (fig.layout.xaxis as Record<string, unknown>).dtick = Math.max(1, Math.ceil(x.length / 10));
   return fig;
+}
+
+/** Traces named "split.part" (in `keys` order): one colour per part, one line style per split. */
+function styleBySplit(data: Trace[], keys: string[]): void {
+  const cut = (k: string) => [k.slice(0, k.indexOf(".")), k.slice(k.indexOf(".") + 1)];
+  const splits = [...new Set(keys.map((k) => cut(k)[0]))];
+  const parts = [...new Set(keys.map((k) => cut(k)[1]))];
+  keys.forEach((k, i) => {
+    const [split, part] = cut(k);
+    const color = PALETTE[parts.indexOf(part) % PALETTE.length];
+    const dash = SPLIT_DASHES[splits.indexOf(split) % SPLIT_DASHES.length];
+    Object.assign(data[i], { line: { color, dash }, marker: { color } });
+  });
 }
 
 /** The closed outline of an axis-aligned ellipse (centre, half-axes) with `points` vertices. */
@@ -258,13 +322,10 @@ export function latentScatter(
   }
   const xTitle = opts.xTitle ?? `z${dx}`;
   const yTitle = opts.yTitle ?? `z${dy}`;
-  return {
-    data,
-    layout: layout(
-      { ...opts, xTitle, yTitle },
-      { yaxis: { title: { text: yTitle }, automargin: true, scaleanchor: "x" } },
-    ),
-  };
+  const fig = { data, layout: layout({ ...opts, xTitle, yTitle }) };
+  // Equal units on both axes: a circle looks round, an ellipse has its true shape.
+  (fig.layout.yaxis as Record<string, unknown>).scaleanchor = "x";
+  return fig;
 }
 
 /** Overlaid histograms of one or several named samples. */
@@ -327,23 +388,32 @@ function isSeriesRecord(x: object): x is Record<string, ArrayLike<number>> {
   return !ArrayBuffer.isView(x) && !Array.isArray(x);
 }
 
-/** Grouped bars: one group per category, one bar per named series (e.g. models compared by metric); `errorY` adds error bars. */
+/**
+ * Grouped bars: one group per category, one bar per named series (e.g. models compared by metric);
+ * `errorY` adds error bars; series on the `rightAxis` are drawn as markers against a second axis
+ * at the right (bars there would hide the others).
+ */
 export function barChart(
   categories: string[],
   series: Record<string, ArrayLike<number>>,
-  opts: ChartOptions & { errorY?: ErrorBars } = {},
+  opts: ChartOptions & { errorY?: ErrorBars; rightAxis?: RightAxis } = {},
 ): Figure {
-  checkErrorNames(opts.errorY, Object.keys(series), "barChart");
-  const data = Object.entries(series).map(([name, values]) => {
+  const names = Object.keys(series);
+  checkErrorNames(opts.errorY, names, "barChart");
+  const right = rightAxisLayout(opts.rightAxis, names, "barChart");
+  const data = Object.entries(series).map(([name, values]): Trace => {
     if (values.length !== categories.length)
       throw new Error(
         `barChart: series "${name}" has ${values.length} values for ${categories.length} categories.`,
       );
     const bars = errorY(opts.errorY, name, values.length, "barChart");
-    return { type: "bar", name, x: categories, y: Array.from(values), ...bars };
+    const trace = { type: "bar", name, x: categories, y: Array.from(values), ...bars };
+    if (!opts.rightAxis?.series.includes(name)) return trace;
+    const marker = { color: "#000", size: 9, symbol: "diamond" };
+    return { ...trace, type: "scatter", mode: "markers", marker, ...onRightAxis(opts.rightAxis, name) };
   });
   if (data.length === 0) throw new Error("barChart: give at least one series.");
-  return { data, layout: layout(opts, { barmode: "group" }) };
+  return { data, layout: layout(opts, { barmode: "group", ...right }) };
 }
 
 /** A heatmap of a matrix, row 0 at the top (e.g. a confusion matrix or KL per latent unit and epoch). */
@@ -355,10 +425,7 @@ export function heatmap(
   const trace: Trace = { type: "heatmap", z: values, colorscale: opts.colorscale ?? "Viridis" };
   if (opts.x) trace.x = opts.x;
   if (opts.y) trace.y = opts.y;
-  return {
-    data: [trace],
-    layout: layout(opts, {
-      yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, autorange: "reversed" },
-    }),
-  };
+  const fig = { data: [trace], layout: layout(opts) };
+  (fig.layout.yaxis as Record<string, unknown>).autorange = "reversed";
+  return fig;
 }

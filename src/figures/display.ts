@@ -7,13 +7,14 @@
  * nbviewer). tslab keeps the function that writes a whole `display_data` content in its `jupyter`
  * module (`lastWriteDisplayData`, set for every executed cell); we reach it through Node's module
  * cache, which also works when the notebook's tslab and this library's tslab are different copies.
- * Outside a notebook (scripts, tests) the plain-text form is printed instead.
+ * Outside a notebook (scripts, tests) the plain-text form is printed instead; inside a kernel whose
+ * tslab lacks that function, too, after a one-time warning that says what is missing and lost.
  */
 
 import { randomBytes } from "node:crypto";
 import type { Figure } from "./charts";
 import { renderFigure } from "./browser";
-import { escapeHtml, figureDiv, figureSpec, figureTitle } from "./plotly";
+import { escapeHtml, figureDiv, figureSpec, figureTitle, staticPicture } from "./plotly";
 
 /** One output: MIME type -> content (text, base64 for binary types, an object for JSON types). */
 export type MimeBundle = Record<string, string | object>;
@@ -30,12 +31,32 @@ interface DisplayContent {
 
 type WriteDisplayData = (content: DisplayContent, update: boolean) => void;
 
+/** Whether this process is a tslab kernel (started as `tslab kernel ...`), whatever tslab's internals. */
+function isTslabKernel(): boolean {
+  return /[\\/]tslab[\\/]/.test(process.argv[1] ?? "") && process.argv[2] === "kernel";
+}
+
+let writerMissingSaid = false;
+
+/** What a tslab kernel without the private writer loses, said once per kernel. */
+export const WRITER_MISSING =
+  "vae-lab: this tslab kernel has no lastWriteDisplayData in tslab/dist/jupyter.js (a private " +
+  "part of tslab that the library relies on to send a chart or image as one output with several " +
+  "forms; it was written against tslab 1.0.22). Charts, images and tables are shown as plain text " +
+  "only: no interactive charts, no static images, no HTML tables. Run `npm ci` to get the tslab " +
+  "that package-lock.json names, and restart the kernel.";
+
 /** The kernel's display writer, or null when no tslab kernel is executing in this process. */
 function kernelWriter(): WriteDisplayData | null {
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
     const writer: unknown = mod?.exports?.lastWriteDisplayData;
     if (typeof writer === "function") return writer as WriteDisplayData;
+  }
+  // Inside a kernel, falling back to text without a word would look like a chart that never came.
+  if (isTslabKernel() && !writerMissingSaid) {
+    writerMissingSaid = true;
+    console.warn(WRITER_MISSING);
   }
   return null;
 }
@@ -158,7 +179,7 @@ export function describeFigure(fig: Figure): string {
  * Shows a plotly figure in the notebook as ONE output holding: plotly's MIME type (JupyterLab, VS
  * Code), interactive HTML (the classic Notebook; it loads plotly.js from the Jupyter server), the
  * static PNG rendered by headless Chromium (shown by viewers without JavaScript, e.g. GitHub, and
- * inside the HTML until plotly draws), and a text form. Without Chromium the output says how to get
+ * inside the HTML, with a line saying how to make it live, until plotly draws), and a text form. Without Chromium the output says how to get
  * the static image. Outside a notebook it prints the text form.
  */
 export async function showFigure(fig: Figure): Promise<void> {
@@ -170,8 +191,7 @@ export async function showFigure(fig: Figure): Promise<void> {
   let fallback: string;
   try {
     png = Buffer.from(await renderFigure(fig, "png")).toString("base64");
-    const alt = escapeHtml(figureTitle(fig) || "figure");
-    fallback = `<img src="data:image/png;base64,${png}" alt="${alt}" width="${width}" height="${height}">`;
+    fallback = staticPicture(png, figureTitle(fig) || "figure", width, height);
   } catch (err) {
     text += `\nStatic image unavailable: ${(err as Error).message}`;
     fallback = `<pre>${escapeHtml(text)}</pre>`;

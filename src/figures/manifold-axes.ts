@@ -4,6 +4,7 @@
  * is as small as the grid itself and reads the same everywhere.
  */
 import { encodePng } from "./png";
+import { linearTicks } from "./ticks";
 import {
   type Decode,
   type ManifoldOptions,
@@ -58,18 +59,55 @@ export function drawText(data: Uint8Array, width: number, x: number, y: number, 
 
 /** Options of {@link latentManifoldWithAxes}. */
 export interface ManifoldAxesOptions extends ManifoldOptions {
-  /** Label every this many tiles (default: about 7 labels per axis), always including the last. */
+  /**
+   * Tick the centre of every this many tiles with its latent value, always including the last.
+   * Default: about 7 ticks at round values (steps of 1, 2 or 5 × 10^k) wherever they fall.
+   */
   tickEvery?: number;
-  /** Digits after the decimal point of the tick labels (default 1). */
+  /** Digits after the decimal point of the labels of `tickEvery` ticks (default 1). */
   decimals?: number;
   /** Radii of dashed circles around the origin, in latent units (evenly spaced values only). */
   circles?: number[];
 }
 
+/** A tick along the grid: pixels from the grid's left (or bottom) edge, and its label. */
+interface GridTick {
+  at: number;
+  label: string;
+}
+
 /**
- * Decoder outputs over a latent grid (see `latentManifold`), with axes: each labelled tile has a
- * tick at its centre labelled with its latent value, the first spanned coordinate growing to the
- * right ("z0" under the axis), the second upwards ("z1" at the left). Grey PNG bytes.
+ * The ticks of a grid of tiles `size` pixels wide with these latent values at their centres:
+ * every `tickEvery` tile centre, or round values placed by interpolating between tile centres.
+ */
+function gridTicks(values: number[], size: number, opts: ManifoldAxesOptions): GridTick[] {
+  const steps = values.length;
+  const noMinus = (text: string) => (Number(text) === 0 ? text.replace("-", "") : text);
+  if (opts.tickEvery !== undefined || steps < 2) {
+    const every = opts.tickEvery ?? 1;
+    return values
+      .map((v, i) => ({ at: (i + 0.5) * size, label: noMinus(v.toFixed(opts.decimals ?? 1)) }))
+      .filter((_, i) => i % every === 0 || i === steps - 1);
+  }
+  // Round values, as many as fit (up to 7) with a label's width of space between neighbours.
+  for (let n = 7; ; n--) {
+    const ticks = linearTicks(values[0], values[steps - 1], n).map((v) => {
+      const i = Math.min(
+        steps - 2,
+        values.findIndex((_, j) => v <= values[j + 1] || j === steps - 2),
+      );
+      const at = (i + 0.5 + (v - values[i]) / (values[i + 1] - values[i])) * size;
+      return { at, label: noMinus(String(v)) };
+    });
+    const room = Math.max(...ticks.map((t) => textWidth(t.label))) + ADVANCE;
+    if (n === 2 || ticks.every((t, k) => k === 0 || t.at - ticks[k - 1].at >= room)) return ticks;
+  }
+}
+
+/**
+ * Decoder outputs over a latent grid (see `latentManifold`), with axes: ticks labelled with their
+ * latent values, the first spanned coordinate growing to the right ("z0" under the axis), the
+ * second upwards ("z1" at the left). Grey PNG bytes.
  */
 export function latentManifoldWithAxes(decode: Decode, opts: ManifoldAxesOptions = {}): Uint8Array {
   const values = manifoldValues(opts);
@@ -80,15 +118,10 @@ export function latentManifoldWithAxes(decode: Decode, opts: ManifoldAxesOptions
     ...opts,
   });
   const size = tiles.width / steps;
-  const every = opts.tickEvery ?? Math.max(1, Math.round(steps / 7));
-  const ticks = Array.from({ length: steps }, (_, i) => i).filter((i) => i % every === 0 || i === steps - 1);
-  const label = (v: number) => {
-    const text = v.toFixed(opts.decimals ?? 1);
-    return Number(text) === 0 ? text.replace("-", "") : text;
-  };
+  const ticks = gridTicks(values, size, opts);
   const [dx, dy] = opts.dims ?? [0, 1];
   const [nameX, nameY] = [`z${dx}`, `z${dy}`];
-  const labelWidth = Math.max(...ticks.map((i) => textWidth(label(values[i]))));
+  const labelWidth = Math.max(...ticks.map((t) => textWidth(t.label)));
   const left = 8 + textWidth(nameY) + 10 + labelWidth + 4 + TICK;
   const top = 8;
   const bottom = TICK + 4 + TEXT_HEIGHT + 8 + TEXT_HEIGHT + 8;
@@ -98,17 +131,14 @@ export function latentManifoldWithAxes(decode: Decode, opts: ManifoldAxesOptions
   const data = new Uint8Array(width * height).fill(255);
   for (let y = 0; y < tiles.height; y++)
     data.set(tiles.data.subarray(y * tiles.width, (y + 1) * tiles.width), (top + y) * width + left);
-  const centre = (i: number) => Math.floor((i + 0.5) * size);
-  for (const i of ticks) {
-    const x = left + centre(i);
+  for (const { at, label } of ticks) {
+    const x = left + Math.min(tiles.width - 1, Math.floor(at));
     for (let t = 1; t <= TICK; t++) data[(top + tiles.height + t) * width + x] = INK;
-    const xText = label(values[i]);
-    drawText(data, width, x - Math.floor(textWidth(xText) / 2), top + tiles.height + TICK + 4, xText);
-    // Row i from the top holds the i-th largest value.
-    const y = top + centre(i);
+    drawText(data, width, x - Math.floor(textWidth(label) / 2), top + tiles.height + TICK + 4, label);
+    // The y axis grows upwards: `at` pixels above the grid's bottom edge.
+    const y = top + tiles.height - Math.ceil(at);
     for (let t = 1; t <= TICK; t++) data[y * width + left - t] = INK;
-    const yText = label(values[steps - 1 - i]);
-    drawText(data, width, left - TICK - 4 - textWidth(yText), y - Math.floor(TEXT_HEIGHT / 2), yText);
+    drawText(data, width, left - TICK - 4 - textWidth(label), y - Math.floor(TEXT_HEIGHT / 2), label);
   }
   drawText(
     data,

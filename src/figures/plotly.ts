@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Figure } from "./charts";
+import { readableFigure } from "./readable";
 
 /** Path of the bundled plotly.js (from the `plotly.js-dist-min` package). */
 export function plotlyPath(): string {
@@ -47,24 +48,25 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, "&#39;");
 }
 
-/** Title text of a figure, or "" . */
+/** Title text of a figure, or "", on one line (a title wrapped to fit its figure has <br> breaks). */
 export function figureTitle(fig: Figure): string {
-  return fig.layout.title?.text ?? "";
+  return (fig.layout.title?.text ?? "").replace(/<br\s*\/?>/gi, " ");
 }
 
 /** Where plotly.js is served to the classic Notebook, under /nbextensions/ (set-up copies it there). */
 export const PLOTLY_NBEXTENSION = "vae-lab/plotly.min.js";
 
 /**
- * The figure as a chart output carries it (plotly's MIME type and the HTML): data, layout and the
- * config every view uses, with fractional numbers cut to 7 significant digits. The library's data
- * are float32, which hold no more, and JSON would print up to 17 (the spec of a 2-D latent scatter
- * of 3,000 codes with ellipses is then half as long).
+ * The figure as a chart output carries it (plotly's MIME type and the HTML): laid out to be read
+ * (`readableFigure`), with the config every view uses, and fractional numbers cut to 7 significant
+ * digits. The library's data are float32, which hold no more, and JSON would print up to 17 (the
+ * spec of a 2-D latent scatter of 3,000 codes with ellipses is then half as long).
  */
 export function figureSpec(fig: Figure): Required<Figure> {
+  const { data, layout } = readableFigure(fig);
   const spec = {
-    data: fig.data,
-    layout: fig.layout,
+    data,
+    layout,
     config: { responsive: false, displaylogo: false, ...fig.config },
   };
   return JSON.parse(
@@ -84,7 +86,8 @@ const PLOTLY_MODULE = `nbextensions/${PLOTLY_NBEXTENSION.replace(/\.js$/, "")}`;
  * which output runs first) and comes from the Jupyter server, never a CDN: through require.js where
  * the page has it (the classic Notebook, where a plain <script> of a UMD bundle that calls an
  * anonymous define() fails with "Mismatched anonymous define()"), else by a <script> under the
- * server's base URL. When it fails, a note under the static image says why.
+ * server's base URL. When it fails, a note under the static image says why (in place of the line
+ * that says how to make the chart live, which would not help).
  */
 function drawScript(id: string, fig: Figure): string {
   return `(function () {
@@ -92,6 +95,8 @@ var id = "${id}", fig = ${scriptJson(figureSpec(fig))}, w = window;
 function el() { return document.getElementById(id); }
 function draw(Plotly) { var e = el(); e.innerHTML = ""; return Plotly.newPlot(e, fig.data, fig.layout, fig.config); }
 function note(text) {
+  var line = el().querySelector(".vae-lab-static");
+  if (line) line.remove();
   var p = document.createElement("p");
   p.className = "vae-lab-note";
   p.style.cssText = "color:#a33;font-size:13px;margin:4px 0";
@@ -123,6 +128,22 @@ var tries = 0;
   loadPlotly().then(draw).catch(function (err) { note("Interactive chart unavailable: " + err.message + ". Showing the static image."); });
 })();
 })();`;
+}
+
+/** What the line under a chart's static picture says (where the chart's script did not run). */
+export const STATIC_PICTURE_LINE =
+  "Static picture of an interactive chart: run the cell, or trust the notebook, to make it live.";
+
+/**
+ * A chart's static picture (a PNG, base64) as HTML, with the line that says it is a picture and how
+ * to make it live. It shows wherever the chart's script does not run: an untrusted notebook, HTML
+ * exported without JavaScript, GitHub. Where the script runs, plotly draws over both.
+ */
+export function staticPicture(png: string, alt: string, width: number, height: number): string {
+  return [
+    `<img src="data:image/png;base64,${png}" alt="${escapeHtml(alt)}" width="${width}" height="${height}">`,
+    `<p class="vae-lab-static" style="color:#666;font-size:12px;margin:2px 0">${STATIC_PICTURE_LINE}</p>`,
+  ].join("\n");
 }
 
 /**

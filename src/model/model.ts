@@ -62,7 +62,11 @@ export function createDenoisingAutoencoder(options: Partial<ModelConfig> = {}): 
   return createModel({ ...options, kind: "dae" });
 }
 
-/** Throws a clear error unless `x` is a `[batch, inputSize]` batch of finite numbers. */
+/**
+ * Throws a clear error unless `x` is a live, non-empty `[batch, inputSize]` batch. Only the shape
+ * is checked, not the values: reading every batch back would slow each step, and `train` and the
+ * evaluations check their image sets once (numbers in [0, 1], no NaN) before the first batch.
+ */
 export function checkBatch(model: Model, x: tf.Tensor): void {
   if (x.isDisposed) {
     throw new Error(
@@ -104,9 +108,14 @@ export function outputMean(model: Model, output: tf.Tensor2D): tf.Tensor2D {
   return model.config.likelihood === "bernoulli" ? tf.sigmoid(output) : output.clone();
 }
 
+/** Decodes codes `z` to pixel means: the images the decoder draws for them. */
+export function decodeMean(model: Model, z: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => outputMean(model, decode(model, z)));
+}
+
 /** Reconstructs a batch through the code `mu` (no sampling): pixel means. */
 export function reconstruct(model: Model, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => outputMean(model, decode(model, encode(model, x).mu)));
+  return tf.tidy(() => decodeMean(model, encode(model, x).mu));
 }
 
 /** New images from the prior: decode `z ~ N(0, I)` drawn from the seed's sampling stream (meaningful for a VAE). */
@@ -119,7 +128,7 @@ export function sampleImages(model: Model, n: number, seed: number): tf.Tensor2D
       "float32",
       randomStream(seed, "sampling").seed(),
     );
-    return outputMean(model, decode(model, z as tf.Tensor2D));
+    return decodeMean(model, z as tf.Tensor2D);
   });
 }
 

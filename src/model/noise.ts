@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random";
-import type { ModelConfig, NoiseConfig } from "./config";
+import type { ModelConfig, NoiseConfig, NoiseKind } from "./config";
 
 /** Corrupts a batch. Write your own as `(x, rng) => tf.tidy(() => ...)`, seeding ops with `rng.seed()`. */
 export type NoiseFn = (x: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
@@ -39,6 +39,21 @@ export function saltAndPepperNoise(p: number): NoiseFn {
       const salt = tf.cast(tf.less(tf.randomUniform(x.shape, 0, 1, "float32", rng.seed()), 0.5), "float32");
       return tf.where(hit, salt, x) as tf.Tensor2D;
     });
+}
+
+/**
+ * The course's three levels of each noise kind, mild to strong: the standard deviation of
+ * Gaussian noise, the fraction of pixels masked or hit by salt and pepper.
+ */
+export const NOISE_LEVELS: Readonly<Record<NoiseKind, readonly number[]>> = {
+  gaussian: [0.25, 0.5, 0.75],
+  masking: [0.25, 0.5, 0.75],
+  "salt-and-pepper": [0.1, 0.25, 0.4],
+};
+
+/** A noise and its level as a table label: "gaussian σ = 0.5", "masking p = 0.25". */
+export function noiseLabel(noise: NoiseConfig): string {
+  return `${noise.kind} ${noise.kind === "gaussian" ? "σ" : "p"} = ${noise.level}`;
 }
 
 /** The noise function a config describes. */

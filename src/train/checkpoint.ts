@@ -1,38 +1,49 @@
 /**
  * Checkpoints: a folder with a model's config and weights and, when saved from `train`, where
- * training stands, so that it can resume.
+ * training stands, so that it can resume; optionally the run's metrics.
  *
- *   config.json    { format, version, config, info, weights, manifest, training?, replaced }
- *   weights-N.bin  float32, little-endian: the model's weights, then Adam's moments (with training)
+ *   config.json     { format, version, config, info, weights, metrics?, sha256, manifest, training?, replaced }
+ *   weights-N.bin   float32, little-endian: the model's weights, then Adam's moments (with training)
+ *   metrics-N.json  the metrics saved with version N, if any
  *
  * `manifest` lists the tensors of weights-N.bin as { name, shape, offset } (offsets in float32
- * values, in order, without gaps); `training` holds the rest of the training state.
+ * values, in order, without gaps); `training` holds the rest of the training state; `sha256` the
+ * checksum of each file of the version, verified on loading.
  *
  * A save never destroys what it did not write, and a complete checkpoint stays at the path at
  * every instant, even when the process is killed: version N+1 is written beside version N.
  *   1. config.json.partial, the new config.json naming weights-(N+1).bin, is flushed to disk
  *      (so whatever a killed save leaves behind is named by a file of ours);
- *   2. weights-(N+1).bin is flushed to disk;
- *   3. config.json.partial is renamed to config.json: the switch, in one step;
+ *   2. metrics-(N+1).json and weights-(N+1).bin are flushed to disk;
+ *   3. config.json.partial is renamed to config.json: the switch, in one step, of weights and
+ *      metrics together (a folder never pairs one version's weights with another's metrics);
  *   4. the files of version N, listed in the new config.json as `replaced`, are deleted.
  * The next save deletes what a killed one left. A path that holds anything else (a file, a folder
- * with other things in it) is refused, and nothing is written there.
+ * with other things in it) is refused, and nothing is written there. One process writes a folder
+ * at a time: a save takes the folder's lock (see lock.ts), and is refused while another holds it.
  */
 import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { type Model, createModel, disposeModel, namedWeights } from "../model/model";
 import { type ModelConfig, configDifference, modelConfig } from "../model/config";
-import { makeFolders, syncFolder, writeDurably } from "../files";
-import type { AdamState, Moment, TrainingState } from "./resume";
+import { fileProblem, syncFolder, writeDurably, writeFix } from "../files";
+import { type AdamState, type Moment, type TrainingState, inconsistency } from "./resume";
+import { FolderLockedError, isLockFile, lockFolder } from "./lock";
 
-const FORMAT = "vae-lab-checkpoint-2";
+const FORMAT = "vae-lab-checkpoint-3";
+/** The format before checksums and metrics files: still read. */
+const FORMAT_2 = "vae-lab-checkpoint-2";
 /** The earlier format: config.json, weights.json (the manifest) and weights.bin; no training state. */
 const FORMAT_1 = "vae-lab-checkpoint-1";
 const FORMAT_1_FILES = ["weights.bin", "weights.json"];
 const CONFIG = "config.json";
 const PARTIAL = "config.json.partial";
 const WEIGHTS = /^weights-[1-9][0-9]*\.bin$/;
+const METRICS = /^metrics-[1-9][0-9]*\.json$/;
+/** What the trainer wrote beside checkpoints of the earlier formats; a save with metrics replaces it. */
+const LEGACY_METRICS = "metrics.json";
 /** Names of Adam's moments in the manifest: `adam/m/0`, ..., `adam/v/0`, ... */
 const ADAM = "adam/";
 
@@ -55,6 +66,10 @@ interface Pointer {
   info: Record<string, unknown>;
   /** The weights file of this version. */
   weights: string;
+  /** The metrics file of this version, if it was saved with metrics. */
+  metrics?: string;
+  /** SHA-256 of each file of this version (none in the earlier formats). */
+  sha256: Record<string, string>;
   manifest: WeightEntry[];
   training?: SavedTraining;
   /** Files of the version this one replaced (deleted once this one is in place). */
@@ -69,52 +84,111 @@ export type SaveStep = "cleaned" | "partial written" | "weights written" | "swit
 /** Called after each step of a save; tests interrupt saves there (throw, or kill the process). */
 export const saveHooks: { afterStep?: (step: SaveStep) => void } = {};
 
+/** Options of {@link saveCheckpoint}. */
+export interface SaveOptions {
+  /** The run's metrics (any JSON), saved as metrics-N.json in the same switch as the weights. */
+  metrics?: unknown;
+  /** Where the line about taking over a dead process's lock goes (default console.log). */
+  log?: (line: string) => void;
+}
+
 /**
- * Saves `model` (config and weights), JSON `info` (history, metrics) and, from `train`, the
- * training `state` (`train({ resumeFrom })` continues it) into the folder `dir`, replacing the
- * checkpoint there if any. `dir` must be new, empty or a checkpoint: anything else is refused
- * before a byte is written. Non-finite weights are refused too (they would replace a good checkpoint).
+ * Saves `model` (config and weights), JSON `info`, from `train` the training `state`
+ * (`train({ resumeFrom })` continues it) and `options.metrics` into the folder `dir`, replacing
+ * the checkpoint there if any. `dir` must be new, empty or a checkpoint, and not being written by
+ * another process: anything else is refused before a byte is written. Non-finite weights are
+ * refused too (they would replace a good checkpoint). A failed save (a full disk) leaves the
+ * checkpoint that was there as it was.
  */
 export function saveCheckpoint(
   model: Model,
   dir: string,
   info: Record<string, unknown> = {},
   state?: TrainingState,
+  options: SaveOptions = {},
 ): void {
-  const folder = resolve(dir);
-  const current = checkSaveTarget(dir);
+  checkSaveTarget(dir);
   const difference = state && configDifference(state.config, model.config, ["training state", "model"]);
   if (difference)
     throw new Error(`Not saving to ${dir}: the training state is another model's (${difference}).`);
   const { manifest, bytes } = pack(model, state, dir);
+  const metrics = options.metrics === undefined ? undefined : JSON.stringify(options.metrics, null, 2);
+  const release = lockForSave(dir, options.log);
   try {
-    makeFolders(folder);
-  } catch (err) {
-    throw new Error(`Cannot create the checkpoint folder ${dir}: ${(err as Error).message}`);
+    const current = checkSaveTarget(dir); // again: another process may have written before the lock
+    const training = state && savedTraining(state);
+    writeVersion(dir, current, { config: model.config, info, manifest, training }, bytes, metrics);
+  } finally {
+    release();
   }
+}
+
+/** Takes the folder's lock for a save (a trainer that holds it already takes it again). */
+function lockForSave(dir: string, log?: (line: string) => void): () => void {
+  try {
+    return lockFolder(dir, log);
+  } catch (err) {
+    const why = err instanceof FolderLockedError ? err.message : `${fileProblem(err)}. ${writeFix(err)}`;
+    throw new Error(`Cannot save a checkpoint to ${dir}: ${why} Nothing was written.`);
+  }
+}
+
+/** The parts of config.json that do not depend on the version. */
+type Content = Pick<Pointer, "config" | "info" | "manifest" | "training">;
+
+/** Steps 1-4 of a save (see the top of this file), after the folder was checked and locked. */
+function writeVersion(
+  dir: string,
+  current: Pointer | undefined,
+  content: Content,
+  bytes: Uint8Array,
+  metrics: string | undefined,
+): void {
+  const folder = resolve(dir);
   for (const file of leftovers(folder, current)) rmSync(join(folder, file), { force: true });
   saveHooks.afterStep?.("cleaned");
   const version = (current?.version ?? 0) + 1;
   const weights = `weights-${version}.bin`;
-  const replaced = current?.files ?? [];
-  const training = state && savedTraining(state);
-  const json = { format: FORMAT, version, config: model.config, info, weights, manifest, training, replaced };
-  const partial = join(folder, PARTIAL);
+  const metricsFile = metrics === undefined ? undefined : `metrics-${version}.json`;
+  const files: [string, string | Uint8Array][] = metricsFile ? [[metricsFile, metrics!]] : [];
+  files.push([weights, bytes]);
+  const legacy = metricsFile && current?.format !== FORMAT && existsSync(join(folder, LEGACY_METRICS));
+  const replaced = [...(current?.files ?? []), ...(legacy ? [LEGACY_METRICS] : [])];
+  const sha256 = Object.fromEntries(files.map(([name, data]) => [name, checksum(data)]));
+  const json = { format: FORMAT, version, weights, metrics: metricsFile, sha256, ...content, replaced };
+  let writing = PARTIAL;
   try {
-    writeDurably(partial, JSON.stringify(json, null, 2));
+    writeDurably(join(folder, PARTIAL), JSON.stringify(json, null, 2));
     saveHooks.afterStep?.("partial written");
-    writeDurably(join(folder, weights), bytes);
+    for (const [name, data] of files) writeDurably(join(folder, (writing = name)), data);
     saveHooks.afterStep?.("weights written");
-    renameSync(partial, join(folder, CONFIG));
+    writing = CONFIG;
+    renameSync(join(folder, PARTIAL), join(folder, CONFIG));
   } catch (err) {
-    rmSync(partial, { force: true });
-    rmSync(join(folder, weights), { force: true });
-    throw err;
+    for (const name of [PARTIAL, ...files.map(([name]) => name)]) rmSync(join(folder, name), { force: true });
+    throw saveFailed(dir, join(folder, writing), current, err);
   }
   syncFolder(folder);
   saveHooks.afterStep?.("switched");
   for (const file of replaced) rmSync(join(folder, file), { force: true });
   saveHooks.afterStep?.("replaced deleted");
+}
+
+/** A failed save, said with the path, what is kept, and what to do. */
+function saveFailed(dir: string, file: string, current: Pointer | undefined, err: unknown): Error {
+  const epoch = current?.training ? `, after epoch ${current.training.epoch}` : "";
+  const kept = current
+    ? `The checkpoint that was there (version ${current.version}${epoch}) is kept as it was`
+    : "No checkpoint was there before";
+  return new Error(
+    `Cannot save a checkpoint to ${dir}: ${fileProblem(err)} while writing ${file}. ${kept}, ` +
+      `and nothing of this save remains. ${writeFix(err)}`,
+  );
+}
+
+/** Hex SHA-256 of a file's bytes. */
+function checksum(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /**
@@ -137,7 +211,7 @@ export function checkSaveTarget(dir: string): Pointer | undefined {
     }
   }
   const ours = leftovers(folder);
-  const others = readdirSync(folder).filter((name) => !ours.includes(name));
+  const others = readdirSync(folder).filter((name) => !ours.includes(name) && !isLockFile(name));
   if (others.length > 0) {
     const names = others.slice(0, 5).join(", ") + (others.length > 5 ? ", ..." : "");
     refuse(
@@ -148,14 +222,22 @@ export function checkSaveTarget(dir: string): Pointer | undefined {
   return undefined;
 }
 
-/** What killed saves left in `folder`: config.json.partial, the weights it names, files the current version replaced. */
+/**
+ * What killed saves left in `folder`: config.json.partial, the files it names, files the current
+ * version replaced.
+ */
 function leftovers(folder: string, current?: Pointer): string[] {
   const found = [PARTIAL, ...(current?.replaced ?? [])];
   try {
-    const named = JSON.parse(readFileSync(join(folder, PARTIAL), "utf8")).weights;
-    if (typeof named === "string" && WEIGHTS.test(named) && named !== current?.weights) found.push(named);
+    const named = JSON.parse(readFileSync(join(folder, PARTIAL), "utf8"));
+    for (const [file, pattern] of [
+      [named.weights, WEIGHTS],
+      [named.metrics, METRICS],
+    ] as const) {
+      if (typeof file === "string" && pattern.test(file) && !current?.files.includes(file)) found.push(file);
+    }
   } catch {
-    // No config.json.partial, or one cut short: it was written before its weights file, so it names none.
+    // No config.json.partial, or one cut short: it was written before its other files, so it names none.
   }
   return found.filter((name) => existsSync(join(folder, name)));
 }
@@ -301,32 +383,70 @@ function end(entry: WeightEntry): number {
   return entry.offset + entry.shape.reduce((a, b) => a * b, 1);
 }
 
-/** A checkpoint's config.json and weights, checked: structure, manifest, sizes, finite values. */
+/** A checkpoint's config.json and weights, checked: structure, manifest, size, checksum, finite values. */
 function readCheckpoint(dir: string): { pointer: Pointer; values: Float32Array } {
   const pointer = readPointer(dir);
   const file = join(resolve(dir), pointer.weights);
   const damaged = (problem: string): never => {
-    throw new Error(`${file}: ${problem}. The checkpoint is damaged: use another copy, or retrain.`);
+    throw new Error(
+      `${file}: ${problem}. The checkpoint cannot be trusted: use another copy of it, or retrain.`,
+    );
   };
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    return damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const bytes = readFile(file, damaged);
   const needed = pointer.manifest.reduce((most, entry) => Math.max(most, end(entry)), 0);
-  if (bytes.length % 4 !== 0) damaged(`${bytes.length} bytes is not a whole number of float32 values`);
-  if (bytes.length < needed * 4)
-    damaged(`${bytes.length / 4} values where the manifest needs ${needed}: the file is truncated`);
-  if (bytes.length > needed * 4)
-    damaged(`${bytes.length - needed * 4} bytes of trailing data after the last tensor (${needed} values)`);
+  const problems = [sizeProblem(bytes.length, needed), checksumProblem(file, bytes, pointer)];
+  if (problems.some(Boolean)) damaged(problems.filter(Boolean).join("; "));
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const bad = nonFinite(pointer.manifest, values);
   if (bad) damaged(`${bad} (saved from a diverged model?)`);
   return { pointer, values };
 }
 
-/** Reads and checks a checkpoint's config.json (and the earlier format's weights.json). */
+function readFile(file: string, damaged: (problem: string) => never): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    return damaged(`cannot be read: ${fileProblem(err)}`);
+  }
+}
+
+/** What is wrong with a weights file of `length` bytes where the manifest needs `needed` values. */
+function sizeProblem(length: number, needed: number): string | undefined {
+  const another = "or it is another model's weights file";
+  if (length % 4 !== 0) return `${length} bytes is not a whole number of float32 values`;
+  if (length < needed * 4)
+    return `${length / 4} values where the manifest needs ${needed}: the file was cut short, ${another}`;
+  if (length > needed * 4)
+    return `${length - needed * 4} bytes of trailing data after the last tensor (${needed} values): something was appended, ${another}`;
+  return undefined;
+}
+
+/** Why a file of the version does not match the SHA-256 config.json recorded (earlier formats have none). */
+function checksumProblem(file: string, bytes: Uint8Array, pointer: Pointer): string | undefined {
+  const expected = pointer.sha256[basename(file)];
+  const actual = expected && checksum(bytes);
+  if (actual === expected) return undefined;
+  return (
+    `its SHA-256 is ${actual}, not the ${expected} that config.json recorded when it was saved: ` +
+    "the file was changed after saving (a damaged disk or copy, an edit, another checkpoint's file put in its place)"
+  );
+}
+
+/** The metrics saved with the checkpoint in `dir` (checked against their checksum), or undefined when it has none. */
+export function loadMetrics(dir: string): unknown {
+  const pointer = readPointer(dir);
+  if (!pointer.metrics) return undefined;
+  const file = join(resolve(dir), pointer.metrics);
+  const damaged = (problem: string): never => {
+    throw new Error(`${file}: ${problem}. Use another copy of the checkpoint, or retrain.`);
+  };
+  const bytes = readFile(file, damaged);
+  const problem = checksumProblem(file, bytes, pointer);
+  if (problem) damaged(problem);
+  return JSON.parse(bytes.toString("utf8"));
+}
+
+/** Reads and checks a checkpoint's config.json (and the earliest format's weights.json). */
 function readPointer(dir: string): Pointer {
   const folder = resolve(dir);
   const file = join(folder, CONFIG);
@@ -338,16 +458,13 @@ function readPointer(dir: string): Pointer {
       : " Save one with saveCheckpoint.";
     throw new Error(`${dir} is not a checkpoint: it has no config.json.${why}`);
   }
-  const failIn =
-    (name: string) =>
-    (problem: string): never => {
-      throw new Error(`${name}: ${problem}; it is damaged, or not a vae-lab checkpoint's.`);
-    };
   const fail = failIn(file);
   const json = readJson(file, fail);
   if (!isRecord(json)) return fail(`expected a JSON object { format, config, ... }, got ${describe(json)}`);
-  if (json.format !== FORMAT && json.format !== FORMAT_1)
-    fail(`format is ${describe(json.format)}, expected "${FORMAT}" (or the earlier "${FORMAT_1}")`);
+  if (![FORMAT, FORMAT_2, FORMAT_1].includes(json.format as string))
+    fail(
+      `format is ${describe(json.format)}, expected "${FORMAT}" (or the earlier "${FORMAT_2}", "${FORMAT_1}")`,
+    );
   let config: ModelConfig;
   try {
     config = modelConfig(isRecord(json.config) ? json.config : fail(`config is ${describe(json.config)}`));
@@ -356,29 +473,49 @@ function readPointer(dir: string): Pointer {
   }
   const info = json.info ?? {};
   if (!isRecord(info)) return fail(`info is ${describe(info)}, expected an object`);
-  if (json.format === FORMAT_1) {
-    const failInManifest = failIn(join(folder, "weights.json"));
-    const manifest = checkManifest(readJson(join(folder, "weights.json"), failInManifest), failInManifest);
-    return {
-      format: FORMAT_1,
-      version: 0,
-      config,
-      info,
-      weights: "weights.bin",
-      manifest,
-      replaced: [],
-      files: FORMAT_1_FILES,
-    };
-  }
-  const { version, weights, replaced } = json;
+  if (json.format !== FORMAT_1) return { ...versionedPointer(json, fail), config, info };
+  const failInManifest = failIn(join(folder, "weights.json"));
+  const manifest = checkManifest(readJson(join(folder, "weights.json"), failInManifest), failInManifest);
+  const files = FORMAT_1_FILES;
+  return {
+    format: FORMAT_1,
+    version: 0,
+    config,
+    info,
+    weights: "weights.bin",
+    sha256: {},
+    manifest,
+    replaced: [],
+    files,
+  };
+}
+
+/** An error about a checkpoint's file: what is wrong, and that it is damaged or not ours. */
+function failIn(file: string) {
+  return (problem: string): never => {
+    throw new Error(`${file}: ${problem}; it is damaged, or not a vae-lab checkpoint's.`);
+  };
+}
+
+/** The rest of a config.json of the versioned formats, checked. */
+function versionedPointer(
+  json: Record<string, unknown>,
+  fail: (problem: string) => never,
+): Omit<Pointer, "config" | "info"> {
+  const { version, weights, metrics, replaced } = json;
   if (!(Number.isInteger(version) && (version as number) > 0))
     fail(`version is ${describe(version)}, expected a positive integer`);
   if (!(typeof weights === "string" && WEIGHTS.test(weights)))
     fail(`weights is ${describe(weights)}, expected "weights-N.bin"`);
+  if (!(metrics === undefined || (typeof metrics === "string" && METRICS.test(metrics))))
+    fail(`metrics is ${describe(metrics)}, expected "metrics-N.json" or none`);
+  const files = [weights as string, ...(metrics ? [metrics as string] : [])];
+  const sha256 = json.format === FORMAT ? checkSums(json.sha256, files, fail) : {};
   const isOurs = (name: unknown) =>
-    typeof name === "string" && (WEIGHTS.test(name) || FORMAT_1_FILES.includes(name));
+    typeof name === "string" &&
+    (WEIGHTS.test(name) || METRICS.test(name) || [...FORMAT_1_FILES, LEGACY_METRICS].includes(name));
   if (!(Array.isArray(replaced) && replaced.every(isOurs)))
-    fail(`replaced is ${describe(replaced)}, expected a list of weights files`);
+    fail(`replaced is ${describe(replaced)}, expected a list of weights and metrics files`);
   const manifest = checkManifest(json.manifest, fail);
   const training = json.training === undefined ? undefined : checkTraining(json.training, fail);
   const adamEntries = manifest.filter((entry) => entry.name.startsWith(ADAM)).map((entry) => entry.name);
@@ -388,17 +525,32 @@ function readPointer(dir: string): Pointer {
   );
   if (`${adamEntries}` !== `${expected}`)
     fail(`the manifest's optimizer tensors are [${adamEntries}], expected [${expected}]`);
+  const format = json.format as string;
   return {
-    format: FORMAT,
+    format,
     version: version as number,
-    config,
-    info,
     weights: weights as string,
+    metrics: metrics as string | undefined,
+    sha256,
     manifest,
     training,
     replaced: replaced as string[],
-    files: [weights as string],
+    files,
   };
+}
+
+/** Checks that `sha256` holds a hex SHA-256 for each of `files`. */
+function checkSums(
+  value: unknown,
+  files: string[],
+  fail: (problem: string) => never,
+): Record<string, string> {
+  if (!isRecord(value)) return fail(`sha256 is ${describe(value)}, expected { file: checksum }`);
+  for (const name of files) {
+    if (!(typeof value[name] === "string" && /^[0-9a-f]{64}$/.test(value[name] as string)))
+      fail(`sha256["${name}"] is ${describe(value[name])}, expected 64 hex digits`);
+  }
+  return value as Record<string, string>;
 }
 
 /** Checks the manifest's structure and that its tensors follow one another without gap or overlap. */
@@ -454,6 +606,10 @@ function checkTraining(value: unknown, fail: (problem: string) => never): SavedT
     fail(`training.binarization is ${describe(value.binarization)}, expected "none" or "dynamic"`);
   if (!(Array.isArray(value.history) && value.history.every(isRecord)))
     fail(`training.history is ${describe(value.history)}, expected a list of epoch records`);
+  for (const [i, record] of (value.history as Record<string, unknown>[]).entries()) {
+    check(record, `training.history[${i}]`, "epoch", positive, "a positive integer");
+    check(record, `training.history[${i}]`, "steps", positive, "a positive integer");
+  }
   check(
     adam,
     "training.adam",
@@ -473,6 +629,8 @@ function checkTraining(value: unknown, fail: (problem: string) => never): SavedT
       (v) => v >= 0 && v <= 1 && Math.fround(v) === v,
       "a float32 number in [0, 1]",
     );
+  const problem = inconsistency(value as unknown as SavedTraining);
+  if (problem) fail(`training contradicts itself: ${problem}. Resume from another copy, or start a new run`);
   return value as unknown as SavedTraining;
 }
 

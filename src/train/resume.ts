@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, configDifference } from "../model/config";
-import type { EpochRecord } from "./loop";
+import type { EpochRecord } from "./history";
 
 /** Adam's state: its settings, step count, bias-correction powers and moments. */
 export interface AdamState {
@@ -165,11 +165,47 @@ export interface RunSettings {
   learningRate?: number;
 }
 
+/** The parts of a training state that must agree with one another. */
+type Counts = Pick<TrainingState, "epoch" | "step" | "batchSize" | "trainSize"> & {
+  history: Pick<EpochRecord, "epoch" | "steps">[];
+  adam: Pick<AdamState, "iterations">;
+};
+
 /**
- * Throws a clear error unless `state` can continue with these settings: the same model, seed,
- * batch size, training-set size, binarization and learning rate, and no fewer epochs than done.
+ * Why a training state contradicts itself, or undefined: the epochs done, the history, the steps
+ * and Adam's updates must agree, or a resumed run would start from the wrong place and number its
+ * epochs wrongly (a state edited by hand, or damaged).
+ */
+export function inconsistency(state: Counts): string | undefined {
+  const { epoch, step, history, batchSize, trainSize } = state;
+  if (history.length !== epoch) return `epoch is ${epoch} but the history holds ${history.length} epochs`;
+  const perEpoch = Math.ceil(trainSize / batchSize);
+  for (const [i, record] of history.entries()) {
+    if (record.epoch !== i + 1) return `history entry ${i + 1} is epoch ${record.epoch}, expected ${i + 1}`;
+    if (record.steps !== perEpoch)
+      return `epoch ${i + 1} ran ${record.steps} steps, but ${trainSize} images in batches of ${batchSize} make ${perEpoch}`;
+  }
+  if (step !== epoch * perEpoch)
+    return `step is ${step}, but ${epoch} epochs of ${perEpoch} steps make ${epoch * perEpoch}`;
+  if (state.adam.iterations !== step)
+    return `Adam made ${state.adam.iterations} updates in the ${step} steps`;
+  return undefined;
+}
+
+/**
+ * Throws a clear error unless `state` can continue with these settings: a state that agrees with
+ * itself, the same model, seed, batch size, training-set size, binarization and learning rate,
+ * and no fewer epochs in all than the ones done.
  */
 export function checkResume(state: TrainingState, run: RunSettings): void {
+  const problem = inconsistency(state);
+  if (problem) throw new Error(`Cannot resume: the training state contradicts itself: ${problem}.`);
+  if (run.epochs < state.epoch) {
+    throw new Error(
+      `Cannot resume: the saved run has done ${state.epoch} epochs, more than epochs = ${run.epochs}. ` +
+        `epochs counts all epochs, the done ones included: give ${state.epoch} or more.`,
+    );
+  }
   const fail = (what: string) => {
     throw new Error(
       `Cannot resume: ${what}. A resumed run must continue with the settings it was started with; ` +
@@ -183,6 +219,4 @@ export function checkResume(state: TrainingState, run: RunSettings): void {
   }
   if (run.learningRate !== undefined && run.learningRate !== state.adam.learningRate)
     fail(`learningRate is ${state.adam.learningRate} in the saved run but ${run.learningRate} now`);
-  if (run.epochs < state.epoch)
-    fail(`the saved run has done ${state.epoch} epochs, more than epochs = ${run.epochs}`);
 }

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Model, trainableVariables } from "../model/model";
 import { type LossOptions, type TrainBatch, trainingLoss } from "../model/losses";
+import { TRAINING_DEFAULTS } from "./defaults";
 
 /** The numbers of one step (nats per image, batch means), read back after it. */
 export interface StepResult {
@@ -37,7 +38,7 @@ export class NonFiniteLossError extends Error {
 }
 
 /** Adam with the reference recipe's settings (learning rate 1e-3, beta1 0.9, beta2 0.999). */
-export function createOptimizer(learningRate = 1e-3): tf.Optimizer {
+export function createOptimizer(learningRate: number = TRAINING_DEFAULTS.learningRate): tf.Optimizer {
   if (!(Number.isFinite(learningRate) && learningRate > 0)) {
     throw new Error(`learningRate must be a finite positive number, got ${learningRate}.`);
   }

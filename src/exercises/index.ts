@@ -1,0 +1,46 @@
+/**
+ * The course's exercises, one module per notebook, and the one call a check cell makes:
+ *
+ *     await vl.exercise("03.1", answer1);
+ *
+ * It prints "not attempted yet", "✓ your answer holds." or "✗ not yet." with a hint, and never the
+ * reference: that and the cases stay here, in the library.
+ */
+import { randomStream } from "../random";
+import { type Exercise, report } from "./check";
+import { nb00 } from "./nb00";
+
+const EXERCISES = { ...nb00 };
+
+/** The ID of an exercise: the notebook's number and the exercise's, as "03.1". */
+export type ExerciseId = keyof typeof EXERCISES;
+/** The type of the answer to exercise `Id`. */
+export type AnswerOf<Id extends ExerciseId> =
+  (typeof EXERCISES)[Id] extends Exercise<infer A, unknown> ? A : never;
+/** What the check cell of exercise `Id` passes from the notebook (`undefined`: nothing). */
+export type GivenOf<Id extends ExerciseId> =
+  (typeof EXERCISES)[Id] extends Exercise<unknown, infer G> ? G : never;
+
+/** The seed of every exercise's random cases (each exercise draws from its own stream). */
+const CASES_SEED = 1;
+
+/**
+ * Checks the answer to exercise `id` ("00.1") against the reference and the cases in the library,
+ * and prints the verdict. `given` passes notebook objects the check needs, where it needs any.
+ * Returns a promise when the check loads data: `await` the call.
+ */
+export function exercise<Id extends ExerciseId>(
+  id: Id,
+  answer: AnswerOf<Id> | undefined,
+  ...given: GivenOf<Id> extends undefined ? [] : [GivenOf<Id>]
+): void | Promise<void> {
+  const entry = EXERCISES[id] as Exercise<AnswerOf<Id>, GivenOf<Id>> | undefined;
+  if (!entry)
+    throw new Error(
+      `There is no exercise ${JSON.stringify(id)}: IDs look like "03.1" (${Object.keys(EXERCISES).join(", ")}).`,
+    );
+  const [notebook, k] = String(id).split(".").map(Number);
+  return report(`Exercise ${id}`, answer, (a) =>
+    entry.check(a, given[0] as GivenOf<Id>, randomStream(CASES_SEED, "evaluation", 100 * notebook + k)),
+  );
+}
