@@ -1,5 +1,5 @@
 /**
- * The IWAE estimate through the speed layer: at the course's k = 5000, the kernel fixes (Tile,
+ * The IWAE estimate through the speed layer: at the course's k = 5000, the kernel fixes (products, Tile,
  * Softplus, the sums) give the shipped kernels' estimate to float32 rounding, and the same bits
  * every time.
  */
