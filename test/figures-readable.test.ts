@@ -149,3 +149,25 @@ test("readableFigure leaves its input alone and changes nothing on a second pass
   assert.equal(JSON.stringify(fig), before);
   assert.deepEqual(readableFigure(once), once);
 });
+
+test("equal units on both axes turn automargin off, with fixed margins wide enough for tick labels", () => {
+  const fig: Figure = {
+    data: [{ type: "scatter", x: [-16, 3], y: [-9, 12] }],
+    layout: {
+      margin: { l: 60, r: 20, t: 50, b: 50 },
+      xaxis: { automargin: true },
+      yaxis: { automargin: true, scaleanchor: "x" },
+    },
+  };
+  const out = readableFigure(fig).layout;
+  const axes = [out.xaxis, out.yaxis] as { automargin: boolean }[];
+  assert.deepEqual(
+    axes.map((a) => a.automargin),
+    [false, false],
+  );
+  const margin = out.margin as { l: number; b: number };
+  assert.ok(margin.l >= 80 && margin.b >= 60, JSON.stringify(margin));
+  // Without scaleanchor, automargin stays as set.
+  const free = readableFigure({ ...fig, layout: { ...fig.layout, yaxis: { automargin: true } } }).layout;
+  assert.equal((free.yaxis as { automargin: boolean }).automargin, true);
+});
