@@ -5,7 +5,14 @@
 
 /** The maths: likelihoods, KL, reparameterization, the forward pass, losses and bounds. */
 export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./model/likelihoods";
-export { klMonteCarlo, klPerDimension, klStandardNormal, logNormal, logStandardNormal } from "./model/kl";
+export {
+  klGaussians,
+  klMonteCarlo,
+  klPerDimension,
+  klStandardNormal,
+  logNormal,
+  logStandardNormal,
+} from "./model/kl";
 export { reparameterize } from "./model/reparameterize";
 export { type Forward, forward } from "./model/forward";
 export {
@@ -58,7 +65,14 @@ export {
   trainableVariables,
 } from "./model/model";
 export { NOISE_LEVELS, noiseLabel } from "./model/noise";
-export { type NoiseFn, gaussianNoise, maskingNoise, noiseFunction, saltAndPepperNoise } from "./model/noise";
+export {
+  type NoiseFn,
+  gaussianNoise,
+  maskingNoise,
+  mixedNoise,
+  noiseFunction,
+  saltAndPepperNoise,
+} from "./model/noise";
 /** Priors p(z): N(0, I), a learned mixture of Gaussians, the VampPrior. */
 export {
   type MixturePriorOptions,
@@ -68,6 +82,99 @@ export {
   standardNormalPrior,
   vampPrior,
 } from "./model/priors";
+
+/** A GAN of the VAE's size (notebook 09): the two networks, their losses, their steps, the loop. */
+export {
+  type Gan,
+  type GanConfig,
+  createGan,
+  discriminate,
+  discriminatorLoss,
+  discriminatorVariables,
+  disposeGan,
+  generate,
+  generatorLoss,
+  generatorVariables,
+} from "./model/gan";
+export {
+  GAN_ADAM,
+  type GanAdamSettings,
+  type GanBatch,
+  type GanOptimizers,
+  type GanStepFunction,
+  type GanStepResult,
+  type GeneratorLoss,
+  createGanOptimizers,
+  discriminatorStep,
+  ganStep,
+  generatorStep,
+} from "./model/gan-steps";
+export {
+  type GanEpochRecord,
+  type GanTrainOptions,
+  type GanTrainResult,
+  formatGanEpoch,
+  trainGan,
+} from "./model/gan-training";
+
+/**
+ * Conditional and semi-supervised VAEs: the label as an input of both networks (q(z | x, y),
+ * p(x | z, y)), and M2, where the label is a latent variable of the images that have none.
+ */
+export {
+  checkCondition,
+  conditionalElbo,
+  conditionalForward,
+  conditionalLoss,
+  createConditionalVae,
+  decodeConditional,
+  decodeWithEachLabel,
+  encodeConditional,
+  encodeEveryLabel,
+  sampleConditional,
+} from "./model/conditional";
+export {
+  type M2,
+  type M2Batch,
+  type M2LossParts,
+  type M2Options,
+  type M2Weights,
+  classificationLoss,
+  createLabelClassifier,
+  createM2,
+  disposeM2,
+  labelledNegBound,
+  m2Loss,
+  m2Variables,
+  unlabelledNegBound,
+} from "./model/m2";
+export {
+  type LabelsAloneOptions,
+  type M2StepOptions,
+  classifierAccuracy,
+  m2Step,
+  trainOnLabelsAlone,
+} from "./train/semi-supervised";
+export { type LabelledSplit, splitLabelled } from "./data/labelled-split";
+export { conditionalTestBound, meanKlPerDimension } from "./eval/conditional";
+export { updateOn } from "./train/update";
+/** Image completion (Sohn et al. 2015, as Pyro's tutorial runs it): quadrants in, the rest out. */
+export {
+  type CompletionCvae,
+  MISSING,
+  type Quadrants,
+  baselineLogits,
+  completeDigits,
+  completionLoss,
+  completionPrior,
+  createCompletionBaseline,
+  createCompletionCvae,
+  missingNegLogLikelihood,
+  observedPart,
+  quadrantMask,
+} from "./model/completion";
+export { completionBaselineStep, completionCvaeStep } from "./train/completion";
+export { type CompletionScoreOptions, type CompletionScores, completionScores } from "./eval/completion";
 
 /**
  * Training: the step, the loop, its progress and defaults, checkpoints; runs on disk (one writer
@@ -112,7 +219,6 @@ export {
   type IwaeNllOptions,
   type Metrics,
   type Stoppable,
-  anomalyScores,
   evaluateElbo,
   evaluateLoss,
   iwaeNll,
@@ -137,7 +243,17 @@ export {
   pcaReconstruct,
   principalComponents,
 } from "./eval/pca";
-export { rocAuc } from "./eval/roc";
+export { type RocCurve, rocAuc, rocCurve } from "./eval/roc";
+export {
+  type ImageScores,
+  type ScoreName,
+  type ScoreOptions,
+  anomalyScores,
+  batchScores,
+  scoreImages,
+  scoreNames,
+} from "./eval/anomaly";
+export { compressedBits } from "./eval/complexity";
 /** The true posterior of a 2-D VAE on a grid, the inference gaps, the aggregate posterior, active units. */
 export {
   type GaussianVersusPosterior,
@@ -173,11 +289,8 @@ export {
   logAggregatePosterior,
 } from "./eval/aggregate-posterior";
 export { ACTIVITY_THRESHOLD, type UnitActivity, unitActivity } from "./eval/active-units";
-/**
- * Fréchet distance between Gaussians fitted to features (the FID formula). `sqrtSymmetric` stays
- * public until notebook 06 no longer calls it.
- */
-export { type GaussianFit, fitGaussian, frechetDistance, sqrtSymmetric } from "./eval/frechet";
+/** Fréchet distance between Gaussians fitted to features (the FID formula). */
+export { type GaussianFit, fitGaussian, frechetDistance } from "./eval/frechet";
 /**
  * The course's classifier (MNIST, Fashion-MNIST), trained once per settings and cached beside the
  * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and
@@ -212,6 +325,115 @@ export {
   realReference,
 } from "./eval/generation";
 
+/**
+ * Experiments: a factorial design (the KL term x the input: AE, DAE, VAE, denoising VAE) trained
+ * over seeds and measured at several budgets into one tidy table; its statistics (Welch's t, main
+ * effects and interaction); the VAE-versus-DAE protocol of notebooks 06 and 07, its measures and
+ * the articles' claims.
+ */
+export {
+  type Cell,
+  type CellName,
+  type FactorialDesign,
+  type FactorialOptions,
+  type FactorialResult,
+  type FactorialRow,
+  type MeasureRun,
+  type RunInfo,
+  type RunTime,
+  CELLS,
+  cellModel,
+  runFactorial,
+} from "./experiments/factorial";
+export {
+  type CellSummaries,
+  type Effect,
+  type FactorialEffects,
+  type Summary,
+  BEYOND_SPREAD,
+  compare,
+  contrast,
+  factorialEffects,
+  summarise,
+  welchT,
+} from "./experiments/effects";
+export {
+  type EffectVerdict,
+  type Factor,
+  FACTOR_NAMES,
+  Summaries,
+  comparisonTable,
+  effectLines,
+  effectVerdict,
+  effectsTable,
+  formatEffect,
+  formatSummary,
+  learningCurve,
+} from "./experiments/summaries";
+export {
+  type GenerationScore,
+  type GeneratedImageScores,
+  type MeasureContext,
+  type MeasureSettings,
+  type Sampler,
+  GENERATION_SCORES,
+  MEASURE,
+  SAMPLERS,
+  betterDirection,
+  codeShift,
+  decodeCodes,
+  denoisingMeasure,
+  drawsInHoles,
+  imageScores,
+  measureContext,
+  measureVaeVersusDae,
+  sampleCodes,
+  samplerMeasure,
+  scoreCodes,
+} from "./experiments/vae-versus-dae-measures";
+export {
+  type VaeVersusDaeData,
+  type VaeVersusDaeResult,
+  type VaeVersusDaeSettings,
+  CLASSIFIER_ACCURACY_FLOOR,
+  TRAINING_NOISE,
+  experimentClassifier,
+  experimentFile,
+  loadExperiment,
+  realScores,
+  runVaeVersusDae,
+  saveExperiment,
+  vaeVersusDaeData,
+  vaeVersusDaeDesign,
+  vaeVersusDaeSettings,
+} from "./experiments/vae-versus-dae";
+export {
+  CURVE_MEASURES,
+  HEADLINE_MEASURES,
+  boundsTable,
+  claimTable,
+  coverageLine,
+  frechetTable,
+  holeLines,
+  holesTable,
+  samplerImages,
+} from "./experiments/vae-versus-dae-report";
+export {
+  type Claim,
+  type ClaimVerdict,
+  type Comparison,
+  type ComparisonOutcome,
+  type Side,
+  type Verdict,
+  SAMPLING_PART,
+  claimLines,
+  differenceParts,
+  flippedVerdicts,
+  judgeClaim,
+  vaeVersusDaeClaims,
+  verdicts,
+} from "./experiments/claims";
+
 /** Data: MNIST and Fashion-MNIST, image sets and batches, seeded randomness. */
 export { CLASS_NAMES, type Dataset, type DatasetName, loadDataset } from "./data/datasets";
 export { DataFileError } from "./data/idx";
@@ -243,10 +465,12 @@ export {
   lineChart,
   lossChart,
   type RightAxis,
+  rocChart,
 } from "./figures/charts";
 export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
 export { latentManifoldWithAxes } from "./figures/manifold-axes";
+export { type DensityPanel, type PanelEllipse, densityPanels } from "./figures/density-panels";
 export { inverseNormalCdf } from "./figures/normal";
 export { PLOTLY_MIME, showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";

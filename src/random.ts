@@ -45,7 +45,15 @@ export class Rng {
 }
 
 /** What a stream of random numbers is for. */
-export type Purpose = "weights" | "order" | "eps" | "noise" | "binarization" | "evaluation" | "sampling";
+export type Purpose =
+  | "weights"
+  | "order"
+  | "eps"
+  | "noise"
+  | "binarization"
+  | "evaluation"
+  | "sampling"
+  | "labels";
 
 /**
  * The random stream of one purpose in the run with this seed, optionally per `index` (the epoch

@@ -103,7 +103,8 @@ test("a damaged cache file is an error that names it and says how to train again
 
 test("the classifier reads tensors and image sets alike, checks their width, and leaves no tensor behind", async () => {
   await selectBackend();
-  const classifier = await load(newDir());
+  const atStart = tf.memory().numTensors;
+  const classifier = await load(newDir()); // trained here: no tensor of the training stays
   const before = tf.memory().numTensors;
   const x = tf.tensor2d(testSet.pixels, [testSet.n, 16]);
   const fromTensor = classifier.classify(x);
@@ -121,6 +122,7 @@ test("the classifier reads tensors and image sets alike, checks their width, and
   assert.throws(() => classifier.predict(wide), /reads images of 16 pixels, got 20 per image/);
   wide.dispose();
   classifier.dispose();
+  assert.equal(tf.memory().numTensors, atStart, "tensors left by training and disposing a classifier");
   assert.throws(() => classifier.predict(testSet), /was disposed/);
 });
 

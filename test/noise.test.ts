@@ -6,6 +6,8 @@ import {
   binarizeStatic,
   gaussianNoise,
   maskingNoise,
+  mixedNoise,
+  NOISE_LEVELS,
   noiseFunction,
   saltAndPepperNoise,
   Rng,
@@ -62,4 +64,18 @@ test("static binarization draws 0/1 pixels once with probability = grey value; d
   assert.ok(Math.abs(mean(d1.dataSync()) - mean(set.pixels)) < 0.02);
   assert.notDeepEqual(d1.dataSync(), d2.dataSync());
   tf.dispose([x, d1, d2]);
+});
+
+test("mixed noise draws each kind and level of the course per batch, uniformly, and refuses an empty level list", async () => {
+  await selectBackend({ backend: "cpu" });
+  const noise = mixedNoise({ gaussian: [0.5], masking: [1] });
+  const rng = new Rng(3);
+  let masked = 0;
+  for (let i = 0; i < 400; i++) {
+    const out = tf.tidy(() => noise(tf.fill([1, 50], 0.5) as tf.Tensor2D, rng).dataSync());
+    if (out.every((v) => v === 0)) masked++; // masking at level 1 clears the whole batch
+  }
+  assert.ok(Math.abs(masked - 200) < 5 * Math.sqrt(100), `masking drawn ${masked} times of 400`);
+  assert.deepEqual(Object.keys(NOISE_LEVELS), ["gaussian", "masking", "salt-and-pepper"]);
+  assert.throws(() => mixedNoise({ gaussian: [] }), /at least one level/);
 });

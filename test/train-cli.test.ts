@@ -251,7 +251,10 @@ test("one Ctrl-C under npm run train stops after the current epoch and writes th
 
 test("two Ctrl-C under npm run train quit at once and leave the last checkpoint", async () => {
   const out = newOut();
-  const run = await npmTrainWithCtrlC(longRun(out), /epoch 2\/50 {2}step 3\/32/, /Ctrl-C again to quit now/);
+  // Epochs of 256 steps: the second Ctrl-C, sent a second after the first, must land in the same
+  // epoch even on a fast idle machine (with 32 steps the epoch could end first, and the run stop).
+  const args = [...longRun(out), "--limit", "8192"];
+  const run = await npmTrainWithCtrlC(args, /epoch 2\/50 {2}step 3\/256/, /Ctrl-C again to quit now/);
   assert.match(run.stdout, /Quitting now\. The last checkpoint is .* \(epoch [12]\)\./);
   assert.ok(run.afterCtrlC < 5000, `quit ${run.afterCtrlC} ms after the second Ctrl-C`);
   await selectBackend({ backend: "cpu" });

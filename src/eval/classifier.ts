@@ -250,9 +250,12 @@ export function classifierLogits(
 
 /** Glorot-uniform kernels and zero biases, seeded (the Keras defaults). */
 function initialLayers(sizes: number[], rng: Rng): DenseWeights[] {
+  // tf.variable copies its initial value: tidy disposes that value and keeps the variable.
   return sizes.slice(1).map((units, i) => ({
-    kernel: tf.variable(tf.initializers.glorotUniform({ seed: rng.seed() }).apply([sizes[i], units])),
-    bias: tf.variable(tf.zeros([units])),
+    kernel: tf.tidy(() =>
+      tf.variable(tf.initializers.glorotUniform({ seed: rng.seed() }).apply([sizes[i], units])),
+    ),
+    bias: tf.tidy(() => tf.variable(tf.zeros([units]))),
   })) as DenseWeights[];
 }
 

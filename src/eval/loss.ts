@@ -1,13 +1,12 @@
 /**
- * Test-set losses: the true negative ELBO with its parts, the trained objective, the IWAE
- * estimate of -log p(x), and anomaly scores. All numbers are nats per image (summed over pixels,
- * averaged over images); sampling noise comes from the seed's evaluation stream.
+ * Test-set losses: the true negative ELBO with its parts, the trained objective, and the IWAE
+ * estimate of -log p(x). All numbers are nats per image (summed over pixels, averaged over
+ * images); sampling noise comes from the seed's evaluation stream.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../model/model";
-import { forward } from "../model/forward";
-import { type LossOptions, negLogLikelihood, trainingLoss } from "../model/losses";
-import { elbo, iwaeBound } from "../model/elbo";
+import { type LossOptions, trainingLoss } from "../model/losses";
+import { iwaeBound } from "../model/elbo";
 import { type NoiseFn, configuredNoise } from "../model/noise";
 import { type ImageSet, batches, checkImageSet } from "../data/batches";
 import { type Rng, randomStream } from "../random";
@@ -167,7 +166,7 @@ function* evaluate(
 }
 
 /** Standard-normal eps for `samples` codes per image of a VAE; undefined for an AE/DAE. */
-function draw(model: Model, x: tf.Tensor2D, rng: Rng, samples = 1): tf.Tensor2D | undefined {
+export function draw(model: Model, x: tf.Tensor2D, rng: Rng, samples = 1): tf.Tensor2D | undefined {
   if (model.config.kind !== "vae") return undefined;
   return tf.randomNormal([samples * x.shape[0], model.config.latentDim], 0, 1, "float32", rng.seed());
 }
@@ -220,27 +219,4 @@ function* iwae(model: Model, set: ImageSet, options: IwaeNllOptions): Evaluation
     yield { done, total: set.n, partial: sum / done };
   }
   return sum / set.n;
-}
-
-/**
- * One score per image, for anomaly detection (`rocAuc(scores, isAnomaly)`): the negative ELBO for
- * a VAE (one sample), the reconstruction loss -log p(x | decoded code) for an AE/DAE. Higher means
- * less like the training data.
- */
-export function anomalyScores(model: Model, set: ImageSet, options: EvalOptions = {}): Float32Array {
-  checkImageSet(set, "evaluation set");
-  const rng = randomStream(options.seed ?? 0, "evaluation");
-  const scores = new Float32Array(set.n);
-  let row = 0;
-  for (const { x } of batches(set, options.batchSize ?? 1000)) {
-    const s = tf.tidy(() =>
-      model.config.kind === "vae"
-        ? tf.neg(elbo(model, x, draw(model, x, rng)!).elbo)
-        : negLogLikelihood(x, forward(model, x).output, model),
-    );
-    scores.set(s.dataSync(), row);
-    s.dispose();
-    row += x.shape[0];
-  }
-  return scores;
 }

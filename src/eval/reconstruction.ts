@@ -25,6 +25,11 @@ export interface ReconstructionEvalOptions {
   noise?: NoiseFn;
   /** Seed of the noise (its noise stream). */
   seed?: number;
+  /**
+   * Compare with these images instead of the inputs: the same images in the same order in another
+   * form, e.g. the grey images of a set the model sees binarized.
+   */
+  target?: ImageSet;
 }
 
 /** Per image: BCE (nats), MSE and PSNR between `x` and `y` (pixels in [0, 1]). */
@@ -50,19 +55,37 @@ function sumErrors(errors: tf.Tensor2D): number[] {
 /** Error sums of the reconstructions and of the (possibly corrupted) inputs, over a set. */
 function errorTotals(model: Model, set: ImageSet, options: ReconstructionEvalOptions) {
   checkImageSet(set, "evaluation set");
+  const target = options.target ?? set;
+  if (options.target) checkTarget(set, options.target);
   const rng = randomStream(options.seed ?? 0, "noise");
   const reconstructed = [0, 0, 0];
   const inputs = [0, 0, 0];
-  for (const { x } of batches(set, options.batchSize ?? 1000)) {
-    const errors = tf.tidy(() => {
-      const input = options.noise ? options.noise(x, rng) : x;
-      return [imageErrors(x, reconstruct(model, input)), imageErrors(x, input)];
-    });
-    errors.forEach((e, k) => sumErrors(e).forEach((v, j) => ((k === 0 ? reconstructed : inputs)[j] += v)));
-    tf.dispose(errors);
+  const batchSize = options.batchSize ?? 1000;
+  const targets = batches(target, batchSize);
+  try {
+    for (const { x } of batches(set, batchSize)) {
+      const y = options.target ? targets.next().value!.x : x;
+      const errors = tf.tidy(() => {
+        const input = options.noise ? options.noise(x, rng) : x;
+        return [imageErrors(y, reconstruct(model, input)), imageErrors(y, input)];
+      });
+      errors.forEach((e, k) => sumErrors(e).forEach((v, j) => ((k === 0 ? reconstructed : inputs)[j] += v)));
+      tf.dispose(errors);
+    }
+  } finally {
+    targets.return(undefined); // frees its last batch
   }
   const mean = ([bce, mse, psnr]: number[]) => ({ bce: bce / set.n, mse: mse / set.n, psnr: psnr / set.n });
   return { reconstructed: mean(reconstructed), inputs: mean(inputs) };
+}
+
+function checkTarget(set: ImageSet, target: ImageSet): void {
+  checkImageSet(target, "target set");
+  if (target.n !== set.n || target.pixels.length !== set.pixels.length)
+    throw new Error(
+      `The target set has ${target.n} images of ${target.pixels.length / target.n} pixels, the evaluation set ` +
+        `${set.n} of ${set.pixels.length / set.n}: give the same images in the same order.`,
+    );
 }
 
 /** BCE, MSE and PSNR of the model's reconstructions of `set` (from noisy inputs when `noise` is given). */
@@ -76,7 +99,7 @@ export function reconstructionErrors(
 
 /**
  * PSNR (dB) of the corrupted inputs (`noisy`) and of the model's reconstructions from those same
- * inputs (`denoised`), against the clean images.
+ * inputs (`denoised`), against the clean images (or `target`).
  */
 export function denoisingPsnr(
   model: Model,

@@ -9,8 +9,28 @@
 import { randomStream } from "../random";
 import { type Exercise, report } from "./check";
 import { nb00 } from "./nb00";
+import { nb01 } from "./nb01";
+import { nb02 } from "./nb02";
+import { nb04 } from "./nb04";
+import { nb05 } from "./nb05";
+import { nb06 } from "./nb06";
+import { nb08 } from "./nb08";
+import { nb09 } from "./nb09";
+import { nb10 } from "./nb10";
+import { nb11 } from "./nb11";
 
-const EXERCISES = { ...nb00 };
+const EXERCISES = {
+  ...nb00,
+  ...nb01,
+  ...nb02,
+  ...nb04,
+  ...nb05,
+  ...nb06,
+  ...nb08,
+  ...nb09,
+  ...nb10,
+  ...nb11,
+};
 
 /** The ID of an exercise: the notebook's number and the exercise's, as "03.1". */
 export type ExerciseId = keyof typeof EXERCISES;

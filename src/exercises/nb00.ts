@@ -24,7 +24,7 @@ const backgroundShare = defineExercise<number>({
 });
 
 /** A function of a batch of images `[n, 784]` giving one number per image. */
-type PerImage = (images: tf.Tensor2D) => tf.Tensor;
+export type PerImage = (images: tf.Tensor2D) => tf.Tensor;
 
 /** 00.2: the share of each image's pixels brighter than 0.5, as a tensor formula. */
 const inkShare = defineExercise<PerImage>({
@@ -40,7 +40,7 @@ const inkShare = defineExercise<PerImage>({
 });
 
 /** `n` images whose pixels are exactly 0, 0.5 or 1, or uniform in [0, 1], in random proportions per image. */
-function randomImages(n: number, rng: Rng): tf.Tensor2D {
+export function randomImages(n: number, rng: Rng): tf.Tensor2D {
   const pixels = new Float32Array(n * 784);
   for (let i = 0; i < n; i++) {
     const [zero, half, one] = [rng.next() / 3, rng.next() / 3, rng.next() / 3];
@@ -52,13 +52,22 @@ function randomImages(n: number, rng: Rng): tf.Tensor2D {
   return tf.tensor2d(pixels, [n, 784]);
 }
 
-function compareInkShare(answer: PerImage, images: tf.Tensor2D): true | string {
+/**
+ * The answer's numbers for a batch, one per image, or a hint when it does not return a tensor of
+ * that shape (`[n]`, or `[n, 1]`).
+ */
+export function perImageNumbers(answer: PerImage, images: tf.Tensor2D): number[] | string {
   const n = images.shape[0];
   const out = answer(images);
   if (!(out instanceof tf.Tensor)) return "return a tensor with one number per image.";
   if (out.size !== n || out.shape.filter((s) => s !== 1).length > 1)
     return `for a batch of ${n} images your function returned shape [${out.shape}]: give one number per image (reduce over the pixels, axis 1).`;
-  const got = out.dataSync();
+  return Array.from(out.dataSync());
+}
+
+function compareInkShare(answer: PerImage, images: tf.Tensor2D): true | string {
+  const got = perImageNumbers(answer, images);
+  if (typeof got === "string") return got;
   const share = (brighter: tf.Tensor) => tf.mean(tf.cast(brighter, "float32"), 1).dataSync();
   const close = (want: ArrayLike<number>, scale = 1) =>
     Array.from(got).every((g, i) => Math.abs(g - want[i] * scale) <= 1e-5 * Math.max(1, scale));

@@ -429,3 +429,42 @@ export function heatmap(
   (fig.layout.yaxis as Record<string, unknown>).autorange = "reversed";
   return fig;
 }
+
+/**
+ * ROC curves of named scores (`rocCurve`'s false- and true-positive rates), each drawn through at
+ * most `points` of its points (default 300, the first and last kept), with chance as a dashed line.
+ */
+export function rocChart(
+  curves: Record<string, { fpr: ArrayLike<number>; tpr: ArrayLike<number> }>,
+  opts: ChartOptions & { points?: number } = {},
+): Figure {
+  const names = Object.keys(curves);
+  if (names.length === 0) throw new Error("rocChart: give at least one curve.");
+  const points = opts.points ?? 300;
+  const data: Trace[] = names.map((name) => {
+    const { fpr, tpr } = curves[name];
+    if (fpr.length !== tpr.length || fpr.length < 2)
+      throw new Error(`rocChart: curve "${name}" needs as many fpr as tpr values, at least 2.`);
+    const keep =
+      fpr.length <= points
+        ? Array.from(fpr, (_, i) => i)
+        : Array.from({ length: points }, (_, k) => Math.round((k * (fpr.length - 1)) / (points - 1)));
+    return {
+      type: "scatter",
+      mode: "lines",
+      name,
+      x: keep.map((i) => fpr[i]),
+      y: keep.map((i) => tpr[i]),
+    };
+  });
+  const chance = { color: "#888", dash: "dash", width: 1 };
+  data.push({ type: "scatter", mode: "lines", name: "chance", x: [0, 1], y: [0, 1], line: chance });
+  const titles = {
+    xTitle: "false-positive rate (normal images flagged)",
+    yTitle: "true-positive rate (anomalies flagged)",
+  };
+  const fig = { data, layout: layout({ ...titles, width: 600, height: 560, ...opts }) };
+  Object.assign(fig.layout.xaxis as Record<string, unknown>, { range: [0, 1] });
+  Object.assign(fig.layout.yaxis as Record<string, unknown>, { range: [0, 1.02] });
+  return fig;
+}

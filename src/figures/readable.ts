@@ -224,21 +224,22 @@ function fitAxes(layout: Obj, data: Trace[]): void {
   // The axes the layout describes, and those only traces name (e.g. "x" of a hand-built bar chart).
   const named = data.flatMap((t) => ["x", "y"].map((l) => `${l}axis${String(t[`${l}axis`] ?? l).slice(1)}`));
   const keys = new Set([...Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)), ...named]);
-  // With equal units on both axes (scaleanchor), a margin pushed out by tick labels rescales the
-  // axes, which changes the labels again: plotly can redraw without end ("Maximum call stack size
-  // exceeded"). Such figures get fixed margins wide enough for their labels instead, even where
-  // a builder asked for automargin.
+  // With equal units on both axes (scaleanchor), a left margin pushed out by the y tick labels
+  // rescales the axes, which changes those labels again: plotly can redraw without end ("Maximum
+  // call stack size exceeded"). Such figures get a fixed left margin wide enough for their labels
+  // instead, even where a builder asked for automargin; the x labels' height does not change with
+  // the range, so the bottom margin may still grow (for a legend below the plot).
   const anchored = [...keys].some((k) => obj(layout[k])?.scaleanchor !== undefined);
   if (anchored) {
     const m = obj(layout.margin) ?? {};
-    layout.margin = { ...m, l: Math.max(Number(m.l ?? 80), 80), b: Math.max(Number(m.b ?? 80), 60) };
+    layout.margin = { ...m, l: Math.max(Number(m.l ?? 80), 80) };
   }
   for (const key of keys) {
     const axis = obj(layout[key]) ?? {};
     const id = axisId(key);
     const letter = id[0] as "x" | "y";
     // Long tick labels push the margin out instead of being cut off at the figure's edge.
-    if (anchored) axis.automargin = false;
+    if (anchored && letter === "y") axis.automargin = false;
     else axis.automargin ??= true;
     if (axis.type === "log" && !hasTickSettings(axis)) {
       // Room for a label every 75 pixels across, every 35 pixels up.

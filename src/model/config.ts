@@ -52,6 +52,11 @@ export interface ModelConfig {
   learnSigma: boolean;
   /** Input corruption of a denoising autoencoder (`dae` only). */
   noise?: NoiseConfig;
+  /**
+   * Classes of a conditional VAE (MLP only): a one-hot label is appended to the encoder's input
+   * and to the code the decoder reads. 0 (the default): not conditional.
+   */
+  classes: number;
   /** Seed of the initial weights. */
   seed: number;
 }
@@ -68,6 +73,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   likelihood: "bernoulli",
   sigma: 1,
   learnSigma: false,
+  classes: 0,
   seed: 0,
 };
 
@@ -112,6 +118,10 @@ export function modelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
     fail(`noise kind ${JSON.stringify(config.noise.kind)} is not one of ${NOISE_KINDS.join(", ")}.`);
   if (config.noise && !(config.noise.level >= 0 && Number.isFinite(config.noise.level)))
     fail(`noise level must be a finite number >= 0, got ${config.noise.level}.`);
+  if (!(Number.isInteger(config.classes) && config.classes >= 0))
+    fail(`classes must be an integer >= 0 (0: not conditional), got ${config.classes}.`);
+  if (config.classes > 0 && (config.kind !== "vae" || config.arch !== "mlp"))
+    fail(`a conditional model (classes ${config.classes}) must be kind "vae" and arch "mlp".`);
   if (!Number.isFinite(config.seed)) fail(`seed must be a number, got ${config.seed}.`);
   return config;
 }

@@ -37,9 +37,14 @@ export function posterior(model: Model, x: tf.Tensor2D): GaussianQ {
  */
 export function elbo(model: Model, x: tf.Tensor2D, eps: tf.Tensor2D): ElboParts {
   requireVae(model, "elbo");
+  return withPosterior(model, x, (q) => gaussianElbo(model, x, q, eps));
+}
+
+/** Runs `f` on the encoder's q(z|x) for `x`, then disposes q's tensors, also when `f` throws. */
+function withPosterior<T>(model: Model, x: tf.Tensor2D, f: (q: GaussianQ) => T): T {
   const q = posterior(model, x);
   try {
-    return gaussianElbo(model, x, q, eps);
+    return f(q);
   } finally {
     tf.dispose([q.mu, q.logVar]);
   }
@@ -75,12 +80,7 @@ export function gaussianElbo(
  */
 export function iwaeBound(model: Model, x: tf.Tensor2D, eps: tf.Tensor2D): tf.Tensor1D {
   requireVae(model, "iwaeBound");
-  const q = posterior(model, x);
-  try {
-    return gaussianIwaeBound(model, x, q, eps);
-  } finally {
-    tf.dispose([q.mu, q.logVar]);
-  }
+  return withPosterior(model, x, (q) => gaussianIwaeBound(model, x, q, eps));
 }
 
 /**

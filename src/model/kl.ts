@@ -36,3 +36,20 @@ export function logStandardNormal(z: tf.Tensor2D): tf.Tensor1D {
 export function klMonteCarlo(mu: tf.Tensor2D, logVar: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.sub(logNormal(z, mu, logVar), logStandardNormal(z)));
 }
+
+/**
+ * Closed-form KL(N(mu1, diag(exp(logVar1))) || N(mu2, diag(exp(logVar2)))) per example, a learnt
+ * prior's in place of N(0, I): sum over dimensions of
+ * (logVar2 - logVar1 + (exp(logVar1) + (mu1 - mu2)^2) / exp(logVar2) - 1) / 2.
+ */
+export function klGaussians(
+  mu1: tf.Tensor2D,
+  logVar1: tf.Tensor2D,
+  mu2: tf.Tensor2D,
+  logVar2: tf.Tensor2D,
+): tf.Tensor1D {
+  return tf.tidy(() => {
+    const ratio = tf.mul(tf.add(tf.exp(logVar1), tf.square(tf.sub(mu1, mu2))), tf.exp(tf.neg(logVar2)));
+    return tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.sub(logVar2, logVar1), ratio), 1), 1));
+  });
+}

@@ -85,8 +85,13 @@ export function checkBatch(model: Model, x: tf.Tensor): void {
 
 /** Encodes a batch: `{ mu, logVar }` for a VAE, `{ mu: z }` for an AE/DAE. */
 export function encode(model: Model, x: tf.Tensor2D): Encoding {
+  requireUnconditional(model, "encode", "encodeConditional(model, x, y)");
   checkBatch(model, x);
-  const h = model.encoder.apply(x) as tf.Tensor2D;
+  return splitEncoding(model, model.encoder.apply(x) as tf.Tensor2D);
+}
+
+/** The encoder's raw output `h` as `{ mu, logVar }` (VAE) or `{ mu: z }`; `h` is consumed. */
+export function splitEncoding(model: Model, h: tf.Tensor2D): Encoding {
   if (model.config.kind !== "vae") return { mu: h };
   const [mu, logVar] = tf.split(h, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
   h.dispose();
@@ -95,12 +100,26 @@ export function encode(model: Model, x: tf.Tensor2D): Encoding {
 
 /** Decodes codes `z` to the decoder's raw output: logits (Bernoulli) or means (Gaussian). */
 export function decode(model: Model, z: tf.Tensor2D): tf.Tensor2D {
+  requireUnconditional(model, "decode", "decodeConditional(model, z, y)");
+  checkCodes(model, z);
+  return model.decoder.apply(z) as tf.Tensor2D;
+}
+
+/** Throws a clear error unless `z` is a `[batch, latentDim]` batch of codes. */
+export function checkCodes(model: Model, z: tf.Tensor): void {
   if (z.rank !== 2 || z.shape[1] !== model.config.latentDim) {
     throw new Error(
       `Expected codes of shape [batch, ${model.config.latentDim}], got [${z.shape.join(", ")}].`,
     );
   }
-  return model.decoder.apply(z) as tf.Tensor2D;
+}
+
+/** A conditional model's networks also read the label: the plain calls would feed them wrong shapes. */
+function requireUnconditional(model: Model, what: string, instead: string): void {
+  if (model.config.classes > 0)
+    throw new Error(
+      `${what} is for unconditional models; this VAE is conditioned on ${model.config.classes} classes: use ${instead} with one-hot labels y.`,
+    );
 }
 
 /** The pixel means of the decoder's output: sigmoid of the logits, or the Gaussian means. */

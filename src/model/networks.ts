@@ -30,10 +30,10 @@ function dense(units: number, activation: ModelConfig["activation"], rng: Rng, i
   return tf.layers.dense({ units, activation, inputShape, ...init(rng) });
 }
 
-/** MLP encoder: input -> hidden layers -> `mu, logVar` (VAE) or `z`. */
+/** MLP encoder: input (and a conditional VAE's one-hot label) -> hidden layers -> `mu, logVar` (VAE) or `z`. */
 export function mlpEncoder(config: ModelConfig, rng: Rng): tf.Sequential {
   const layers: tf.layers.Layer[] = [];
-  let shape: number[] | undefined = [inputSize(config)];
+  let shape: number[] | undefined = [inputSize(config) + config.classes];
   for (const units of config.hidden) {
     layers.push(dense(units, config.activation, rng, shape));
     shape = undefined;
@@ -42,10 +42,10 @@ export function mlpEncoder(config: ModelConfig, rng: Rng): tf.Sequential {
   return tf.sequential({ layers });
 }
 
-/** MLP decoder: `z` -> hidden layers (mirrored) -> one output per pixel. */
+/** MLP decoder: `z` (and a conditional VAE's one-hot label) -> hidden layers (mirrored) -> one output per pixel. */
 export function mlpDecoder(config: ModelConfig, rng: Rng): tf.Sequential {
   const layers: tf.layers.Layer[] = [];
-  let shape: number[] | undefined = [config.latentDim];
+  let shape: number[] | undefined = [config.latentDim + config.classes];
   for (const units of [...config.hidden].reverse()) {
     layers.push(dense(units, config.activation, rng, shape));
     shape = undefined;

@@ -76,3 +76,32 @@ export function noiseFunction(config: NoiseConfig): NoiseFn {
 export function configuredNoise(config: ModelConfig): NoiseFn | undefined {
   return config.kind === "dae" && config.noise ? noiseFunction(config.noise) : undefined;
 }
+
+/** Noise levels per kind, e.g. the course's {@link NOISE_LEVELS}. */
+export type LevelsByKind = Readonly<Partial<Record<NoiseKind, readonly number[]>>>;
+
+/**
+ * One noise per batch, drawn with the batch's own random stream, so that one model trains for
+ * several kinds and levels at once. Given a list of noises: one of them uniformly (notebook 06).
+ * Given levels per kind (default the course's three of each): a kind uniformly, then one of its
+ * levels (notebook 08).
+ */
+export function mixedNoise(noises: readonly NoiseConfig[] | LevelsByKind = NOISE_LEVELS): NoiseFn {
+  if (isNoiseList(noises)) {
+    if (noises.length === 0) throw new Error("mixedNoise needs at least one noise ({ kind, level }).");
+    const fns = noises.map(noiseFunction);
+    return (x, rng) => fns[rng.int(fns.length)](x, rng);
+  }
+  const kinds = Object.keys(noises) as NoiseKind[];
+  if (kinds.length === 0 || kinds.some((kind) => !noises[kind]?.length))
+    throw new Error("mixedNoise needs at least one level for each noise kind it is given.");
+  return (x, rng) => {
+    const kind = kinds[rng.int(kinds.length)];
+    const levels = noises[kind]!;
+    return noiseFunction({ kind, level: levels[rng.int(levels.length)] })(x, rng);
+  };
+}
+
+function isNoiseList(noises: readonly NoiseConfig[] | LevelsByKind): noises is readonly NoiseConfig[] {
+  return Array.isArray(noises);
+}

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Model, trainableVariables } from "../model/model";
 import { type LossOptions, type TrainBatch, trainingLoss } from "../model/losses";
+import { updateOn } from "./update";
 import { TRAINING_DEFAULTS } from "./defaults";
 
 /** The numbers of one step (nats per image, batch means), read back after it. */
@@ -25,17 +26,7 @@ export type StepFunction = (
   options: LossOptions,
 ) => StepResult;
 
-/** Thrown when a loss or gradient is NaN or infinite; the weights are left as before the step. */
-export class NonFiniteLossError extends Error {
-  constructor(
-    message: string,
-    /** What the step computed (contains the NaN/Inf). */
-    readonly result: StepResult,
-  ) {
-    super(message);
-    this.name = "NonFiniteLossError";
-  }
-}
+export { NonFiniteLossError } from "./update";
 
 /** Adam with the reference recipe's settings (learning rate 1e-3, beta1 0.9, beta2 0.999). */
 export function createOptimizer(learningRate: number = TRAINING_DEFAULTS.learningRate): tf.Optimizer {
@@ -55,29 +46,8 @@ export function trainStep(
   batch: TrainBatch,
   options: LossOptions = {},
 ): StepResult {
-  const { numbers, grads } = tf.tidy(() => {
-    let parts!: tf.Tensor;
-    const { grads } = tf.variableGrads(() => {
-      const { loss, recon, kl } = trainingLoss(model, batch, options);
-      parts = tf.keep(tf.stack([loss, recon, kl])); // outlives variableGrads' own clean-up
-      return loss;
-    }, trainableVariables(model));
-    const gradNorm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-    const numbers = tf.concat([parts, tf.reshape(gradNorm, [1])]);
-    parts.dispose();
-    return { numbers, grads };
+  return updateOn(trainableVariables(model), optimizer, () => {
+    const { loss, recon, kl } = trainingLoss(model, batch, options);
+    return [loss, recon, kl];
   });
-  const [loss, recon, kl, gradNorm] = numbers.dataSync();
-  numbers.dispose();
-  const result = { loss, recon, kl, gradNorm };
-  if (![loss, recon, kl, gradNorm].every(Number.isFinite)) {
-    tf.dispose(grads);
-    throw new NonFiniteLossError(
-      `The loss or its gradient is not finite (loss ${loss}, recon ${recon}, kl ${kl}, gradient norm ${gradNorm}); the weights were not updated.`,
-      result,
-    );
-  }
-  optimizer.applyGradients(grads);
-  tf.dispose(grads);
-  return result;
 }

@@ -27,7 +27,7 @@ export const answers: Answers = {
   },
   "3": {
     // The norm of a prior draw: the midpoint is not on the shell.
-    wrong: `const answer3: number | undefined = Math.sqrt(20);`,
-    right: `const answer3: number | undefined = Math.sqrt(10);`,
+    wrong: `const answer3: number | undefined = Math.sqrt(100);`,
+    right: `const answer3: number | undefined = Math.sqrt(50);`,
   },
 };

@@ -2,32 +2,29 @@ import type { Answers } from "./answers";
 
 export const answers: Answers = {
   "1": {
-    wrong: `type IsoFrechet = (m1: number[], s1: number, m2: number[], s2: number) => number;
-const answer1: IsoFrechet | undefined = (m1, s1, m2, s2) =>
-  m1.reduce((s, v, i) => s + (v - m2[i]) ** 2, 0) + (s1 - s2) ** 2;`,
-    right: `type IsoFrechet = (m1: number[], s1: number, m2: number[], s2: number) => number;
-const answer1: IsoFrechet | undefined = (m1, s1, m2, s2) =>
-  m1.reduce((s, v, i) => s + (v - m2[i]) ** 2, 0) + m1.length * (s1 - s2) ** 2;`,
+    // The noise effect averaged over both rows, forgetting the interaction.
+    wrong: `const answer1: ((e: { kl: number; noise: number; interaction: number }) => number) | undefined =
+  (e) => e.noise;`,
+    right: `const answer1: ((e: { kl: number; noise: number; interaction: number }) => number) | undefined =
+  (e) => e.noise - e.interaction / 2;`,
   },
   "2": {
-    wrong: `const answer2: ((cov: Float64Array, dim: number) => Float64Array) | undefined = (cov, dim) =>
-  vl.sqrtSymmetric(cov, dim);`,
-    right: `const answer2: ((cov: Float64Array, dim: number) => Float64Array) | undefined = (cov, dim) => {
-  const l = new Float64Array(dim * dim);
-  for (let i = 0; i < dim; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = cov[i * dim + j];
-      for (let k = 0; k < j; k++) s -= l[i * dim + k] * l[j * dim + k];
-      l[i * dim + j] = i === j ? Math.sqrt(s) : s / l[j * dim + j];
-    }
-  }
-  return l;
-};`,
+    // Treats each side as one value, not a mean of three.
+    wrong: `const answer2: number | undefined = 2 * Math.sqrt(2);`,
+    right: `const answer2: number | undefined = 1.63;`,
   },
   "3": {
-    wrong: `const answer3: ((a: Stat, b: Stat) => boolean) | undefined = (a, b) =>
-  Math.abs(a.mean - b.mean) >= a.std + b.std;`,
-    right: `const answer3: ((a: Stat, b: Stat) => boolean) | undefined = (a, b) =>
-  Math.abs(a.mean - b.mean) >= Math.sqrt(a.std ** 2 + b.std ** 2);`,
+    // Exact near the components, but the densities underflow far from them.
+    wrong: `type MixtureLogDensity = (z: number[], w: number[], m: number[][], v: number[][]) => number;
+const answer3: MixtureLogDensity | undefined = (z, w, m, v) =>
+  Math.log(w.reduce((sum, wk, k) => sum + wk * Math.exp(z.reduce((s, zd, d) =>
+    s - 0.5 * (Math.log(2 * Math.PI * v[k][d]) + (zd - m[k][d]) ** 2 / v[k][d]), 0)), 0));`,
+    right: `type MixtureLogDensity = (z: number[], w: number[], m: number[][], v: number[][]) => number;
+const answer3: MixtureLogDensity | undefined = (z, w, m, v) => {
+  const logs = w.map((wk, k) => Math.log(wk) + z.reduce((s, zd, d) =>
+    s - 0.5 * (Math.log(2 * Math.PI * v[k][d]) + (zd - m[k][d]) ** 2 / v[k][d]), 0));
+  const top = Math.max(...logs);
+  return top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0));
+};`,
   },
 };
