@@ -156,7 +156,12 @@ export {
   trainOnLabelsAlone,
 } from "./train/semi-supervised";
 export { type LabelledSplit, splitLabelled } from "./data/labelled-split";
-export { conditionalTestBound, meanKlPerDimension } from "./eval/conditional";
+export {
+  type LabelInfluence,
+  conditionalTestBound,
+  labelInfluence,
+  meanKlPerDimension,
+} from "./eval/conditional";
 export { updateOn } from "./train/update";
 /** Image completion (Sohn et al. 2015, as Pyro's tutorial runs it): quadrants in, the rest out. */
 export {

@@ -5,6 +5,7 @@ import {
   conditionalElbo,
   conditionalLoss,
   createConditionalVae,
+  decodeConditional,
   createVae,
   decode,
   decodeWithEachLabel,
@@ -13,6 +14,8 @@ import {
   encodeEveryLabel,
   klGaussians,
   klStandardNormal,
+  labelInfluence,
+  randomStream,
   sampleConditional,
   selectBackend,
   train,
@@ -39,13 +42,37 @@ test("a conditional VAE refuses the unconditional calls and labels of the wrong 
 
 test("encoding with every label at once gives the numbers of encoding the tiled batch label by label", async () => {
   await cpu();
-  const model = createConditionalVae({ hidden: [32], latentDim: 4, activation: "softplus", seed: 2 });
+  const model = createConditionalVae({
+    hidden: [32],
+    latentDim: 4,
+    activation: "softplus",
+    labelScale: 3,
+    seed: 2,
+  });
   const x = images(3, 2);
   const all = encodeEveryLabel(model, x);
   const labels = Array.from({ length: 30 }, (_, r) => Math.floor(r / 3));
   const tiled = encodeConditional(model, tf.tile(x, [10, 1]) as tf.Tensor2D, oneHot(labels));
   assert.ok(max(tf.sub(all.mu, tiled.mu)) < 1e-5);
   assert.ok(max(tf.sub(all.logVar!, tiled.logVar!)) < 1e-5);
+});
+
+test("both networks read the label times labelScale, so training, evaluation and sampling see the same input", async () => {
+  await cpu();
+  const model = createConditionalVae({ hidden: [16], latentDim: 3, labelScale: 4, seed: 6 });
+  const x = images(2, 6);
+  const y = oneHot([2, 5]);
+  const z = tf.randomNormal([2, 3], 0, 1, "float32", 7) as tf.Tensor2D;
+  const scaled = tf.mul(4, y);
+  const decoded = model.decoder.apply(tf.concat([z, scaled], 1)) as tf.Tensor;
+  assert.ok(max(tf.sub(decodeConditional(model, z, y), decoded)) < 1e-6);
+  const encoded = model.encoder.apply(tf.concat([x, scaled], 1)) as tf.Tensor;
+  assert.ok(max(tf.sub(encodeConditional(model, x, y).mu, encoded.slice([0, 0], [2, 3]))) < 1e-6);
+  const sampled = sampleConditional(model, [2, 5], 8);
+  const sameCodes = tf.randomNormal([2, 3], 0, 1, "float32", randomStream(8, "sampling").seed());
+  const expected = tf.sigmoid(model.decoder.apply(tf.concat([sameCodes, scaled], 1)) as tf.Tensor);
+  assert.ok(max(tf.sub(sampled, expected)) < 1e-6, "samples decode z ~ N(0, I) with the scaled label");
+  assert.throws(() => createConditionalVae({ labelScale: 0 }), /labelScale must be a finite positive number/);
 });
 
 test("the conditional loss is the batch mean of -log p(x | z, y) + beta * KL, and asks for labels when they are missing", async () => {
@@ -115,4 +142,15 @@ test("a conditional VAE trains through train with the labels the loop fills in",
     [...seen].sort((a, b) => a - b),
     Array.from(set.labels).sort((a, b) => a - b),
   );
+});
+
+test("the label's influence is 0 for a decoder whose label weights are 0, and the code's is not", async () => {
+  await cpu();
+  const model = createConditionalVae({ hidden: [16], latentDim: 3, seed: 9 });
+  const kernel = model.decoder.layers[0].trainableWeights[0];
+  const values = kernel.read().arraySync() as number[][];
+  kernel.write(tf.tensor2d(values.map((row, r) => (r >= 3 ? row.map(() => 0) : row))));
+  const influence = labelInfluence(model, tf.randomNormal([4, 3], 0, 1, "float32", 10) as tf.Tensor2D);
+  assert.ok(influence.acrossLabels < 1e-5, `a deaf decoder changes by ${influence.acrossLabels}`);
+  assert.ok(influence.acrossCodes > 1, `the codes change the image by ${influence.acrossCodes}`);
 });

@@ -157,13 +157,14 @@ test("exercise 10.1 passes the closed form on random cases and names a reversed 
   assert.match(perDim, /one number per row/);
 });
 
-test("exercise 10.2 runs the count asked for and compares the prediction with the measured lead", async () => {
-  const asked: number[] = [];
-  const run = async (perClass: number) => {
-    asked.push(perClass);
-    return { m2: 0.9, baseline: 0.88 }; // a lead of 0.02
+test("exercise 10.2 reruns every label draw with the count asked for and grades only a change beyond the noise", async () => {
+  const asked: string[] = [];
+  const leads: Record<number, number> = { 1: 0.021, 2: 0.019, 3: 0.02 }; // with the count asked for
+  const run = async (perClass: number, seed: number) => {
+    asked.push(`${perClass}/${seed}`);
+    return { m2: 0.9, baseline: 0.9 - leads[seed] };
   };
-  const given = { run, lead10: 0.1 };
+  const given = { run, draws: [1, 2, 3].map((seed) => ({ seed, lead: 0.1 + 0.001 * seed })) };
   assert.match(await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "shrinks" }, given)), /✓/);
   assert.match(
     await capture(() => exercise("10.2", { labelsPerDigit: 50, lead: "grows" }, given)),
@@ -173,7 +174,16 @@ test("exercise 10.2 runs the count asked for and compares the prediction with th
     await capture(() => exercise("10.2", { labelsPerDigit: 10, lead: "grows" }, given)),
     /above 10/,
   );
-  assert.deepEqual(asked, [50, 50]);
+  assert.deepEqual(asked, ["50/1", "50/2", "50/3", "50/1", "50/2", "50/3"]);
+  // Draws that disagree: the mean change is within twice its standard error, so neither answer passes.
+  const noisy = { run, draws: [0.01, 0.04, -0.05].map((lead, i) => ({ seed: i + 1, lead })) };
+  for (const lead of ["grows", "shrinks"] as const) {
+    const said = await capture(() => exercise("10.2", { labelsPerDigit: 50, lead }, noisy));
+    assert.match(
+      said,
+      /✗ not yet\. with 50 labels per digit the change of the lead is within twice its standard error/,
+    );
+  }
 });
 
 /** A small VAE trained on class 0 of the synthetic images, with class-0 and class-1 test images. */

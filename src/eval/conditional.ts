@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Encoding, type Model, encode } from "../model/model";
-import { conditionalElbo, encodeConditional } from "../model/conditional";
+import { conditionalElbo, decodeWithEachLabel, encodeConditional } from "../model/conditional";
 import { klPerDimension } from "../model/kl";
 import { type ImageSet, batches, checkImageSet } from "../data/batches";
 import { randomStream } from "../random";
@@ -72,4 +72,28 @@ export function meanKlPerDimension(model: Model, set: ImageSet): Float32Array {
     perDimension.dispose();
   }
   return sums.map((s) => s / set.n);
+}
+
+/** How much a conditional VAE's images change with the label and with the code (see {@link labelInfluence}). */
+export interface LabelInfluence {
+  /** Mean summed |change| of the pixel means when only the label changes (same code). */
+  acrossLabels: number;
+  /** Mean summed |change| of the pixel means when only the code changes (same label). */
+  acrossCodes: number;
+}
+
+/**
+ * Decodes each code of `z` with every label and measures, in summed absolute pixel-mean differences
+ * per image, how far each image is from the mean of its code over the labels (what the label
+ * changes) and from the mean of its label over the codes (what the code changes).
+ */
+export function labelInfluence(model: Model, z: tf.Tensor2D): LabelInfluence {
+  const spreads = tf.tidy(() => {
+    const images = tf.reshape(decodeWithEachLabel(model, z), [z.shape[0], model.config.classes, -1]);
+    const spread = (axis: number) => tf.mean(tf.sum(tf.abs(tf.sub(images, tf.mean(images, axis, true))), 2));
+    return tf.stack([spread(1), spread(0)]);
+  });
+  const [acrossLabels, acrossCodes] = spreads.dataSync();
+  spreads.dispose();
+  return { acrossLabels, acrossCodes };
 }

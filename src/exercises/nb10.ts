@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { klGaussians } from "../model/kl";
 import type { Rng } from "../random";
 import { defineExercise } from "./check";
+import { sampleStatistics } from "../statistics";
 
 /** KL(N(mu1, diag e^logVar1) || N(mu2, diag e^logVar2)) per row, from `[batch, dim]` tensors. */
 type KlFormula = (
@@ -61,22 +62,34 @@ function compareKl(answer: KlFormula, [mu1, logVar1, mu2, logVar2]: tf.Tensor2D[
 
 /** What the check of 10.2 needs from the notebook. */
 export interface LabelRuns {
-  /** Trains M2 and the baseline on `perClass` labels per digit (label draw 1); their test accuracies. */
+  /** Trains M2 and the baseline on `perClass` labels per digit of one label draw; their test accuracies. */
   run: (perClass: number, labelSeed: number) => Promise<{ m2: number; baseline: number }>;
-  /** M2's accuracy minus the baseline's with 10 labels per digit, label draw 1 (section 5). */
-  lead10: number;
+  /** Section 5's label draws: each one's seed and M2's accuracy minus the baseline's with 10 per digit. */
+  draws: { seed: number; lead: number }[];
 }
 
-/** 10.2: with more labels, does M2's lead over the baseline grow or shrink? Checked by running it. */
+/**
+ * 10.2: with more labels, does M2's lead over the baseline grow or shrink? Checked by running every
+ * label draw of section 5 again with the count asked for: the change of the lead, draw by draw, must
+ * differ from 0 by more than twice its standard error (the notebook's rule), or the check cannot tell.
+ */
 const labelsAndLead = defineExercise<{ labelsPerDigit: number; lead: "grows" | "shrinks" }, LabelRuns>({
   async check(answer, given) {
     const { labelsPerDigit, lead } = answer ?? {};
     if (!(Number.isInteger(labelsPerDigit) && labelsPerDigit > 10 && labelsPerDigit <= 300))
       return "set labelsPerDigit to a whole number of labels per digit above 10 (and at most 300), the count you predict for.";
     if (lead !== "grows" && lead !== "shrinks") return 'answer lead: "grows" or "shrinks".';
-    const { m2, baseline } = await given.run(labelsPerDigit, 1);
-    const measured = m2 - baseline > given.lead10 ? "grows" : "shrinks";
-    if (lead === measured) return true;
+    if (given.draws.length < 2)
+      throw new Error("exercise 10.2 needs section 5's leads of at least 2 label draws.");
+    const changes: number[] = [];
+    for (const draw of given.draws) {
+      const { m2, baseline } = await given.run(labelsPerDigit, draw.seed);
+      changes.push(m2 - baseline - draw.lead);
+    }
+    const { mean, se } = sampleStatistics(changes);
+    if (!(Math.abs(mean) > 2 * se))
+      return `with ${labelsPerDigit} labels per digit the change of the lead is within twice its standard error over the ${changes.length} draws: the runs cannot tell. Choose a count further from 10.`;
+    if (lead === (mean > 0 ? "grows" : "shrinks")) return true;
     return "compare what each model gains from the extra labels: the baseline learns from labels alone, M2 from every image.";
   },
 });

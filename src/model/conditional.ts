@@ -5,8 +5,10 @@
  *
  *   log p(x | y) >= E_q[log p(x | z, y)] - KL(q(z | x, y) || N(0, I)).
  *
- * Build one with {@link createConditionalVae}; `encode`, `decode` and `forward` refuse it, since its
- * networks also read y.
+ * Both networks read the label as `labelScale * y` (the model's config; 1 by default), so training,
+ * evaluation and sampling all hand the label over in the same place. Build one with
+ * {@link createConditionalVae}; `encode`, `decode` and `forward` refuse it, since its networks also
+ * read y.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Activation, ModelConfig } from "./config";
@@ -50,7 +52,7 @@ export function encodeConditional(model: Model, x: tf.Tensor2D, y: tf.Tensor2D):
   checkCondition(model, y, x.shape[0]);
   return splitEncoding(
     model,
-    tf.tidy(() => model.encoder.apply(tf.concat([x, y], 1)) as tf.Tensor2D),
+    tf.tidy(() => model.encoder.apply(tf.concat([x, tf.mul(y, model.config.labelScale)], 1)) as tf.Tensor2D),
   );
 }
 
@@ -58,14 +60,16 @@ export function encodeConditional(model: Model, x: tf.Tensor2D, y: tf.Tensor2D):
 export function decodeConditional(model: Model, z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
   checkCodes(model, z);
   checkCondition(model, y, z.shape[0]);
-  return tf.tidy(() => model.decoder.apply(tf.concat([z, y], 1)) as tf.Tensor2D);
+  return tf.tidy(
+    () => model.decoder.apply(tf.concat([z, tf.mul(y, model.config.labelScale)], 1)) as tf.Tensor2D,
+  );
 }
 
 /**
  * q(z | x, y) of each image with every label: `{ mu, logVar }` with `classes * batch` rows, label by
  * label (row c * batch + i is image i with label c). The same numbers as {@link encodeConditional}
  * on the tiled batch, but the image's share of the first layer, x W_x, is the same for every label:
- * it is computed once, and only the label's row of W_y is added.
+ * it is computed once, and only the label's row of W_y (times the label scale) is added.
  */
 export function encodeEveryLabel(model: Model, x: tf.Tensor2D): Encoding {
   checkBatch(model, x);
@@ -76,7 +80,8 @@ export function encodeEveryLabel(model: Model, x: tf.Tensor2D): Encoding {
   const h = tf.tidy(() => {
     const pixels = x.shape[1];
     const xPart = tf.add(tf.matMul(x, tf.slice(kernel, [0, 0], [pixels, -1])), bias) as tf.Tensor2D;
-    const yPart = tf.slice(kernel, [pixels, 0], [classes, -1]); // row c: label c's W_y
+    // row c: label c's W_y, times the scale the label enters with
+    const yPart = tf.mul(tf.slice(kernel, [pixels, 0], [classes, -1]), model.config.labelScale);
     const units = xPart.shape[1];
     const preActivation = tf.reshape(tf.add(tf.expandDims(yPart, 1), tf.expandDims(xPart, 0)), [
       classes * x.shape[0],

@@ -57,6 +57,13 @@ export interface ModelConfig {
    * and to the code the decoder reads. 0 (the default): not conditional.
    */
   classes: number;
+  /**
+   * What a conditional VAE's networks multiply the one-hot label by before reading it (default 1).
+   * Adam moves each weight by about the learning rate per step, so a label that enters as one input
+   * of size 1, beside the 20 numbers of z or 784 pixels, gains influence slowly, and z learns to
+   * carry the digit instead; a larger scale lets the label's weights keep pace.
+   */
+  labelScale: number;
   /** Seed of the initial weights. */
   seed: number;
 }
@@ -74,6 +81,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   sigma: 1,
   learnSigma: false,
   classes: 0,
+  labelScale: 1,
   seed: 0,
 };
 
@@ -122,6 +130,10 @@ export function modelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
     fail(`classes must be an integer >= 0 (0: not conditional), got ${config.classes}.`);
   if (config.classes > 0 && (config.kind !== "vae" || config.arch !== "mlp"))
     fail(`a conditional model (classes ${config.classes}) must be kind "vae" and arch "mlp".`);
+  if (!(config.labelScale > 0 && Number.isFinite(config.labelScale)))
+    fail(
+      `labelScale must be a finite positive number (1: the plain one-hot label), got ${config.labelScale}.`,
+    );
   if (!Number.isFinite(config.seed)) fail(`seed must be a number, got ${config.seed}.`);
   return config;
 }
@@ -149,6 +161,7 @@ function matters(key: keyof ModelConfig, config: ModelConfig): boolean {
   if (key === "filters") return config.arch === "conv";
   if (key === "sigma" || key === "learnSigma") return config.likelihood === "gaussian";
   if (key === "noise") return config.kind === "dae";
+  if (key === "labelScale") return config.classes > 0;
   return true;
 }
 

@@ -35,6 +35,8 @@ export interface M2Options {
   classes: number;
   /** Image shape `[rows, cols, channels]`. */
   inputShape: [number, number, number];
+  /** What the conditional VAE's networks multiply the one-hot label by (`ModelConfig.labelScale`). */
+  labelScale: number;
   /** Seed of the initial weights. */
   seed: number;
 }
@@ -45,13 +47,14 @@ const M2_DEFAULTS: M2Options = {
   activation: "softplus",
   classes: 10,
   inputShape: [28, 28, 1],
+  labelScale: 1,
   seed: 0,
 };
 
 /** An M2 model; the seed fixes the initial weights of both parts. */
 export function createM2(options: Partial<M2Options> = {}): M2 {
-  const { classes, ...o } = { ...M2_DEFAULTS, ...options };
-  const vae = createConditionalVae({ ...o, classes: classes });
+  const { classes, labelScale, ...o } = { ...M2_DEFAULTS, ...options };
+  const vae = createConditionalVae({ ...o, classes: classes, labelScale: labelScale });
   return { vae, classifier: createLabelClassifier({ ...o, classes: classes }) };
 }
 
