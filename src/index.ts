@@ -443,6 +443,7 @@ export {
   batches,
   binarize,
   binarizeStatic,
+  randomSubset,
   sliceImageSet,
   toImageSet,
 } from "./data/batches";
