@@ -447,6 +447,7 @@ export {
   batches,
   binarize,
   binarizeStatic,
+  randomSubset,
   sliceImageSet,
   toImageSet,
 } from "./data/batches";

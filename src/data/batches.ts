@@ -83,6 +83,30 @@ export function sliceImageSet(set: ImageSet, start: number, count: number): Imag
 }
 
 /**
+ * `count` images drawn at random without replacement (the first `count` of a seeded permutation,
+ * from the seed's evaluation stream), kept in their order in `set`; `indices` says which.
+ */
+export function randomSubset(
+  set: ImageSet,
+  count: number,
+  seed: number,
+): { subset: ImageSet; indices: number[] } {
+  if (!(Number.isInteger(count) && count >= 1 && count <= set.n))
+    throw new Error(
+      `randomSubset: count must be an integer from 1 to ${set.n} (the set's size), got ${count}.`,
+    );
+  const indices = Array.from(permutation(set.n, randomStream(seed, "evaluation")).subarray(0, count));
+  indices.sort((a, b) => a - b);
+  const size = imageSize(set);
+  const pixels = new Float32Array(count * size);
+  indices.forEach((image, row) =>
+    pixels.set(set.pixels.subarray(image * size, (image + 1) * size), row * size),
+  );
+  const labels = set.labels ? Uint8Array.from(indices, (image) => set.labels![image]) : undefined;
+  return { subset: { ...set, pixels, labels, n: count }, indices };
+}
+
+/**
  * Static binarization: every pixel becomes 1 with probability equal to its value, drawn once
  * (the fixed binarized MNIST of the literature) from the seed's binarization stream. Dynamic
  * binarization redraws every batch: see {@link binarize}.

@@ -11,6 +11,7 @@ import { type Exercise, report } from "./check";
 import { nb00 } from "./nb00";
 import { nb01 } from "./nb01";
 import { nb02 } from "./nb02";
+import { nb03 } from "./nb03";
 import { nb04 } from "./nb04";
 import { nb05 } from "./nb05";
 import { nb06 } from "./nb06";
@@ -23,6 +24,7 @@ const EXERCISES = {
   ...nb00,
   ...nb01,
   ...nb02,
+  ...nb03,
   ...nb04,
   ...nb05,
   ...nb06,
