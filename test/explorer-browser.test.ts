@@ -32,8 +32,9 @@ function noChromium(): string | null {
 
 /** The grey levels (0..1) of a 28 x 28 canvas of the page. */
 function canvasGrey(page: Page, selector: string): Promise<number[]> {
+  type Canvas = { getContext(kind: "2d"): { getImageData(...at: number[]): { data: Uint8ClampedArray } } };
   return page.$eval(selector, (c) => {
-    const d = (c as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 28, 28).data;
+    const d = (c as unknown as Canvas).getContext("2d").getImageData(0, 0, 28, 28).data;
     return Array.from({ length: 784 }, (_, i) => d[4 * i] / 255);
   });
 }
@@ -111,7 +112,7 @@ test(
       await still.goto(pathToFileURL(page0).href);
       await still.waitForLoadState("load");
       const widths = await still.$$eval(".vae-lab-explorer img", (imgs) =>
-        imgs.map((i) => (i as HTMLImageElement).naturalWidth),
+        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
       );
       assert.equal(widths.length, 1);
       assert.ok(widths[0] > 0, "the static manifold loads");
@@ -160,13 +161,14 @@ test(
         // Steps sit evenly along the rail; a click on the rail moves the slider to the nearest.
         await page.mouse.click(rail.x + 8 + ((rail.width - 16) * k) / 2, rail.y + rail.height / 2);
         await page.waitForFunction(
-          ([want]) => document.querySelector(".main-svg .im image")?.getAttribute("href") === want,
-          [uri(frames[k].png)],
+          `document.querySelector(".main-svg .im image")?.getAttribute("href") === ${JSON.stringify(uri(frames[k].png))}`,
+          undefined,
           { timeout: 10_000 },
         );
         assert.match(
-          await page.locator(".slider-current-value").innerText(),
-          new RegExp(`stripes: ${frames[k].label}`),
+          // The first label of the slider is its current value ("stripes: width 7").
+          await page.locator(".slider-container text.slider-label").first().textContent(),
+          new RegExp(`^stripes: ${frames[k].label}$`),
         );
       }
 
@@ -184,7 +186,7 @@ test(
       await still.goto(pathToFileURL(join(dir, "output.html")).href);
       await still.waitForLoadState("load");
       const widths = await still.$$eval("img", (imgs) =>
-        imgs.map((i) => (i as HTMLImageElement).naturalWidth),
+        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
       );
       assert.equal(widths.length, 1);
       assert.ok(widths[0] > 0);
