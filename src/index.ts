@@ -471,10 +471,10 @@ export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from
 export { latentManifoldWithAxes } from "./figures/manifold-axes";
 export { type ExplorerOptions, type LatentExplorer, latentExplorer, showExplorer } from "./figures/explorer";
 export { type QuantisedDecoder, decodeQuantised, quantiseDecoder } from "./figures/quantised-decoder";
-export { type ImageSliderOptions, type SliderFrame, imageSlider } from "./figures/sliders";
+export { type ImageSliderOptions, type SliderFrame, imageSlider, showImageSlider } from "./figures/sliders";
 export { type DensityPanel, type PanelEllipse, densityPanels } from "./figures/density-panels";
 export { inverseNormalCdf } from "./figures/normal";
-export { PLOTLY_MIME, showFigure, showImage } from "./figures/display";
+export { PLOTLY_MIME, type ShowFigureOptions, showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";
 export {
   type ExportResult,

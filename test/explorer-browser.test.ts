@@ -167,7 +167,7 @@ test(
         );
         assert.match(
           // The first label of the slider is its current value ("stripes: width 7").
-          await page.locator(".slider-container text.slider-label").first().textContent(),
+          (await page.locator(".slider-container text.slider-label").first().textContent()) ?? "",
           new RegExp(`^stripes: ${frames[k].label}$`),
         );
       }

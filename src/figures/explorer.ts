@@ -12,6 +12,7 @@ import { PALETTE } from "./charts";
 import { displayBundle } from "./display";
 import { latentManifoldWithAxes } from "./manifold-axes";
 import { escapeHtml, scriptJson } from "./plotly";
+import { decodePng, encodePng } from "./png";
 import {
   DECODER_JS,
   type QuantisedDecoder,
@@ -35,7 +36,10 @@ export interface ExplorerOptions {
   extent?: [number, number];
   /** Principal directions kept of the last layer (default 24; see `quantiseDecoder`). */
   rank?: number;
-  /** The static picture (PNG); default: the decoded manifold over the extent, with axes. */
+  /**
+   * The static picture (PNG), stored with 32 levels per channel; default: the decoded manifold
+   * over the extent, with axes.
+   */
   staticPng?: Uint8Array;
   /** Side of the plane in CSS pixels (default 420). */
   size?: number;
@@ -93,12 +97,13 @@ export function latentExplorer(
   const extent = opts.extent ?? defaultExtent(codes);
   const decoder = quantiseDecoder(model, { rank: opts.rank ?? 24, extent });
   const error = quantisationError(model, decoder, squareGrid(extent, 25));
-  const staticPng =
+  const staticPng = posterise(
     opts.staticPng ??
-    latentManifoldWithAxes((z) => decodeMean(model, z), {
-      values: Array.from({ length: 15 }, (_, i) => extent[0] + ((i + 0.5) * (extent[1] - extent[0])) / 15),
-      decimals: 1,
-    });
+      latentManifoldWithAxes((z) => decodeMean(model, z), {
+        values: Array.from({ length: 15 }, (_, i) => extent[0] + ((i + 0.5) * (extent[1] - extent[0])) / 15),
+        decimals: 1,
+      }),
+  );
   const title = opts.title ?? `Latent explorer: ${codes.length} test codes`;
   const data = {
     title,
@@ -114,12 +119,26 @@ export function latentExplorer(
   return { html: explorerHtml(data, staticPng, title), staticPng, error, decoder, extent, title };
 }
 
+/**
+ * The picture with its colour values rounded to 32 levels: it is a fallback, and a PNG of grey
+ * digits with few levels compresses far better (the explorer's bytes add to the notebook's).
+ */
+function posterise(png: Uint8Array, levels = 32): Uint8Array {
+  const image = decodePng(png);
+  const step = 255 / (levels - 1);
+  const data = image.data.map((v, i) =>
+    image.channels === 4 && i % 4 === 3 ? v : Math.round(Math.round(v / step) * step),
+  );
+  return encodePng({ ...image, data });
+}
+
 /** The output's HTML: the static picture and its line, then the script that builds the explorer. */
 function explorerHtml(data: object, png: Uint8Array, title: string): string {
   const id = `vae-lab-explorer-${randomBytes(6).toString("hex")}`;
   const img = `<img src="data:image/png;base64,${Buffer.from(png).toString("base64")}" alt="${escapeHtml(title)}">`;
   return [
-    `<div id="${id}" class="vae-lab-explorer"><div class="vae-lab-explorer-static">${img}`,
+    `<div id="${id}" class="vae-lab-explorer"><div class="vae-lab-explorer-static">`,
+    `<div class="vae-lab-caption"><b>${escapeHtml(title)}</b></div>${img}`,
     `<p class="vae-lab-static" style="color:#666;font-size:12px;margin:2px 0">${EXPLORER_STATIC_LINE}</p></div></div>`,
     `<script type="text/javascript">(function () {\nvar id = "${id}", data = ${scriptJson(data)};\n` +
       `${DECODER_JS}\n${EXPLORER_JS}\n})();</script>`,
@@ -138,7 +157,7 @@ export function showExplorer(explorer: LatentExplorer): void {
  * The page side, run in a function that has `id`, `data` and `decode`: waits for its div (the
  * classic Notebook runs an output's scripts before inserting it), then draws the plane, and on
  * every pointer move decodes the code under the pointer into the digit canvas. The static
- * manifold stays below it; only its line (that it is a picture) is hidden.
+ * manifold stays below it; only its caption and its line (that it is a picture) are hidden.
  */
 const EXPLORER_JS = String.raw`
 var tries = 0;
@@ -147,8 +166,10 @@ function start() {
   if (!el()) { if (++tries < 400) setTimeout(start, 25); return; }
   var root = el(), S = data.size, pad = 36, lo = data.extent[0], hi = data.extent[1];
   var n = data.labels.length, scale = (S - 2 * pad) / (hi - lo);
-  var line = root.querySelector(".vae-lab-explorer-static .vae-lab-static");
-  if (line) line.style.display = "none";
+  [".vae-lab-static", ".vae-lab-caption"].forEach(function (s) {
+    var e = root.querySelector(".vae-lab-explorer-static " + s);
+    if (e) e.style.display = "none";
+  });
   root.insertAdjacentHTML("afterbegin",
     '<div class="vae-lab-explorer-live" style="font:13px sans-serif">' +
     '<b class="vae-lab-explorer-title"></b><div style="display:flex;gap:16px;align-items:flex-start">' +
@@ -176,6 +197,7 @@ function start() {
     [1, 2, 3].forEach(function (r) { ctx.beginPath(); ctx.arc(px(0), py(0), r * scale, 0, 2 * Math.PI); ctx.stroke(); });
     ctx.setLineDash([]);
     for (var i = 0; i < n; i++) {
+      if (Math.max(Math.abs(data.mu[2 * i] - (lo + hi) / 2), Math.abs(data.mu[2 * i + 1] - (lo + hi) / 2)) > (hi - lo) / 2) continue;
       ctx.globalAlpha = 0.7; ctx.fillStyle = data.palette[data.labels[i] % data.palette.length];
       ctx.beginPath(); ctx.arc(px(data.mu[2 * i]), py(data.mu[2 * i + 1]), 2.5, 0, 2 * Math.PI); ctx.fill();
     }

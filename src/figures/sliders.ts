@@ -1,11 +1,11 @@
 /**
  * Image sweeps as plotly sliders: one image per setting (a PNG, e.g. a `digitGrid`), all embedded
  * as plotly frames, so that moving the slider swaps the picture in the page with no kernel. The
- * figure shows its first frame until the slider moves, so its static picture (where scripts do not
- * run) is the first frame.
+ * figure shows its first (or `active`) frame until the slider moves, and that frame is its static
+ * picture where scripts do not run.
  */
 import type { Figure } from "./charts";
-import { pngSize } from "./display";
+import { pngSize, showFigure } from "./display";
 
 /** One setting of a sweep: the slider's label for it and its picture. */
 export interface SliderFrame {
@@ -20,12 +20,14 @@ export interface ImageSliderOptions {
   prefix?: string;
   /** How many CSS pixels each image pixel takes (default 1). */
   zoom?: number;
+  /** The frame shown first, and as the static picture (default 0, the first). */
+  active?: number;
 }
 
 const dataUri = (png: Uint8Array) => `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
 
 /**
- * A slider over precomputed pictures (all the same size): plotly's image trace shows frame 0, and
+ * A slider over precomputed pictures (all the same size): plotly's image trace shows the active frame, and
  * each slider step animates (at once, no transition) to its frame, which replaces the picture.
  */
 export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}): Figure {
@@ -42,6 +44,9 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
   const labels = new Set(frames.map((f) => f.label));
   if (labels.size !== frames.length) throw new Error("imageSlider: frame labels must differ.");
   const zoom = opts.zoom ?? 1;
+  const active = opts.active ?? 0;
+  if (!(Number.isInteger(active) && active >= 0 && active < frames.length))
+    throw new Error(`imageSlider: active must be a frame index below ${frames.length}, got ${active}.`);
   const axis = { visible: false, fixedrange: true };
   const step = (f: SliderFrame) => ({
     label: f.label,
@@ -52,7 +57,7 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
     ],
   });
   return {
-    data: [{ type: "image", source: dataUri(frames[0].png), hoverinfo: "skip" }],
+    data: [{ type: "image", source: dataUri(frames[active].png), hoverinfo: "skip" }],
     layout: {
       ...(opts.title ? { title: { text: opts.title } } : {}),
       width: Math.max(360, width * zoom + 40),
@@ -62,7 +67,7 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
       yaxis: { ...axis, range: [height - 0.5, -0.5], scaleanchor: "x" },
       sliders: [
         {
-          active: 0,
+          active: active,
           currentvalue: { prefix: opts.prefix ?? "", font: { size: 14 } },
           pad: { t: 30 },
           steps: frames.map(step),
@@ -71,4 +76,13 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
     },
     frames: frames.map((f) => ({ name: f.label, data: [{ source: dataUri(f.png) }] })),
   };
+}
+
+/**
+ * Shows an image slider as one chart output whose static picture (where scripts do not run) is its
+ * active frame itself.
+ */
+export function showImageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}): Promise<void> {
+  const fig = imageSlider(frames, opts);
+  return showFigure(fig, { staticPng: frames[opts.active ?? 0].png });
 }
