@@ -12,7 +12,7 @@ import { PALETTE } from "./charts";
 import { displayBundle } from "./display";
 import { latentManifoldWithAxes } from "./manifold-axes";
 import { escapeHtml, scriptJson } from "./plotly";
-import { decodePng, encodePng } from "./png";
+import { posterise } from "./png";
 import {
   DECODER_JS,
   type QuantisedDecoder,
@@ -117,19 +117,6 @@ export function latentExplorer(
     error: Number(error.max.toPrecision(2)),
   };
   return { html: explorerHtml(data, staticPng, title), staticPng, error, decoder, extent, title };
-}
-
-/**
- * The picture with its colour values rounded to 32 levels: it is a fallback, and a PNG of grey
- * digits with few levels compresses far better (the explorer's bytes add to the notebook's).
- */
-function posterise(png: Uint8Array, levels = 32): Uint8Array {
-  const image = decodePng(png);
-  const step = 255 / (levels - 1);
-  const data = image.data.map((v, i) =>
-    image.channels === 4 && i % 4 === 3 ? v : Math.round(Math.round(v / step) * step),
-  );
-  return encodePng({ ...image, data });
 }
 
 /** The output's HTML: the static picture and its line, then the script that builds the explorer. */

@@ -6,6 +6,7 @@
  */
 import type { Figure } from "./charts";
 import { pngSize, showFigure } from "./display";
+import { posterise } from "./png";
 
 /** One setting of a sweep: the slider's label for it and its picture. */
 export interface SliderFrame {
@@ -22,9 +23,12 @@ export interface ImageSliderOptions {
   zoom?: number;
   /** The frame shown first, and as the static picture (default 0, the first). */
   active?: number;
+  /** Grey (colour) levels the frames are stored with (default 32; 256 keeps them as they are). */
+  levels?: number;
 }
 
 const dataUri = (png: Uint8Array) => `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+const pngOf = (uri: string) => new Uint8Array(Buffer.from(uri.slice(uri.indexOf(",") + 1), "base64"));
 
 /**
  * A slider over precomputed pictures (all the same size): plotly's image trace shows the active frame, and
@@ -48,6 +52,8 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
   if (!(Number.isInteger(active) && active >= 0 && active < frames.length))
     throw new Error(`imageSlider: active must be a frame index below ${frames.length}, got ${active}.`);
   const axis = { visible: false, fixedrange: true };
+  const levels = opts.levels ?? 32;
+  const uris = frames.map((f) => dataUri(levels === 256 ? f.png : posterise(f.png, levels)));
   const step = (f: SliderFrame) => ({
     label: f.label,
     method: "animate",
@@ -57,7 +63,7 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
     ],
   });
   return {
-    data: [{ type: "image", source: dataUri(frames[active].png), hoverinfo: "skip" }],
+    data: [{ type: "image", source: uris[active], hoverinfo: "skip" }],
     layout: {
       ...(opts.title ? { title: { text: opts.title } } : {}),
       width: Math.max(360, width * zoom + 40),
@@ -74,7 +80,7 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
         },
       ],
     },
-    frames: frames.map((f) => ({ name: f.label, data: [{ source: dataUri(f.png) }] })),
+    frames: frames.map((f, i) => ({ name: f.label, data: [{ source: uris[i] }] })),
   };
 }
 
@@ -84,5 +90,5 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
  */
 export function showImageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}): Promise<void> {
   const fig = imageSlider(frames, opts);
-  return showFigure(fig, { staticPng: frames[opts.active ?? 0].png });
+  return showFigure(fig, { staticPng: pngOf(String(fig.data[0].source)) });
 }
