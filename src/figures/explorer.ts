@@ -36,6 +36,8 @@ export interface ExplorerOptions {
   extent?: [number, number];
   /** Principal directions kept of the last layer (default 24; see `quantiseDecoder`). */
   rank?: number;
+  /** Grey (colour) levels the static picture is stored with (default 32; see `posterise`). */
+  levels?: number;
   /**
    * The static picture (PNG), stored with 32 levels per channel; default: the decoded manifold
    * over the extent, with axes.
@@ -103,7 +105,9 @@ export function latentExplorer(
         values: Array.from({ length: 15 }, (_, i) => extent[0] + ((i + 0.5) * (extent[1] - extent[0])) / 15),
         decimals: 1,
       }),
+    opts.levels ?? 32,
   );
+
   const title = opts.title ?? `Latent explorer: ${codes.length} test codes`;
   const data = {
     title,
