@@ -68,7 +68,9 @@ const CHARTS = 3;
 const RERUN_CELL = 1;
 
 /** What plotly draws for data: lines and markers, bars, heatmap images, pictures (image sliders). */
-const DATA_MARKS = [".trace path", ".trace .point", ".hm image", ".im image"].map((m) => `.main-svg ${m}`).join(", ");
+const DATA_MARKS = [".trace path", ".trace .point", ".hm image", ".im image"]
+  .map((m) => `.main-svg ${m}`)
+  .join(", ");
 
 /** The classic Notebook on loopback, serving `dir`, with this checkout's Jupyter folder and a private config. */
 async function startNotebook(
