@@ -66,9 +66,9 @@ export function imageSlider(frames: SliderFrame[], opts: ImageSliderOptions = {}
     data: [{ type: "image", source: uris[active], hoverinfo: "skip" }],
     layout: {
       ...(opts.title ? { title: { text: opts.title } } : {}),
-      width: Math.max(360, width * zoom + 40),
+      width: Math.max(640, width * zoom + 80),
       height: height * zoom + (opts.title ? 60 : 20) + 110,
-      margin: { l: 20, r: 20, t: opts.title ? 60 : 20, b: 110 },
+      margin: { l: 40, r: 40, t: opts.title ? 60 : 20, b: 110 },
       xaxis: { ...axis, range: [-0.5, width - 0.5] },
       yaxis: { ...axis, range: [height - 0.5, -0.5], scaleanchor: "x" },
       sliders: [
