@@ -391,6 +391,12 @@ async function assertLive(browser: Browser, url: string, token: string, nb: Comm
       nb.traces.map((traces) => traces.map(traceData)),
       `${nb.name}: each chart is drawn with its own data`,
     );
+    // A latent explorer (notebook 04) builds itself in the page: its plane and digit are drawn.
+    await page.waitForFunction(
+      '[...document.querySelectorAll(".vae-lab-explorer")].every((e) => e.hasAttribute("data-ready"))',
+      undefined,
+      { timeout: 60_000 },
+    );
     assert.equal(
       await page.getByText(STATIC_PICTURE_LINE).count(),
       0,
