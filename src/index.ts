@@ -475,11 +475,21 @@ export {
 export { readableFigure } from "./figures/readable";
 export { digitGrid, interpolationGrid, latentManifold, reconstructionGrid } from "./figures/images";
 export { latentManifoldWithAxes } from "./figures/manifold-axes";
+export { type ExplorerOptions, type LatentExplorer, latentExplorer, showExplorer } from "./figures/explorer";
+export { type QuantisedDecoder, decodeQuantised, quantiseDecoder } from "./figures/quantised-decoder";
+export { type ImageSliderOptions, type SliderFrame, imageSlider, showImageSlider } from "./figures/sliders";
 export { type DensityPanel, type PanelEllipse, densityPanels } from "./figures/density-panels";
 export { inverseNormalCdf } from "./figures/normal";
-export { PLOTLY_MIME, showFigure, showImage } from "./figures/display";
+export { PLOTLY_MIME, type ShowFigureOptions, showFigure, showImage } from "./figures/display";
 export { showTable, tableCsv, tableText } from "./figures/tables";
-export { type ExportResult, exportFigure, exportTable, figuresDir, saveImage } from "./figures/export";
+export {
+  type ExportResult,
+  exportExplorer,
+  exportFigure,
+  exportTable,
+  figuresDir,
+  saveImage,
+} from "./figures/export";
 export { closeBrowser, findChromium } from "./figures/browser";
 export { PLOTLY_NBEXTENSION, figureTitle } from "./figures/plotly";
 

@@ -67,8 +67,10 @@ const CELLS = [
 const CHARTS = 3;
 const RERUN_CELL = 1;
 
-/** What plotly draws for data: lines and markers, bars, heatmap images. */
-const DATA_MARKS = [".trace path", ".trace .point", ".hm image"].map((m) => `.main-svg ${m}`).join(", ");
+/** What plotly draws for data: lines and markers, bars, heatmap images, pictures (image sliders). */
+const DATA_MARKS = [".trace path", ".trace .point", ".hm image", ".im image"]
+  .map((m) => `.main-svg ${m}`)
+  .join(", ");
 
 /** The classic Notebook on loopback, serving `dir`, with this checkout's Jupyter folder and a private config. */
 async function startNotebook(
@@ -388,6 +390,12 @@ async function assertLive(browser: Browser, url: string, token: string, nb: Comm
       await drawnTraces(page),
       nb.traces.map((traces) => traces.map(traceData)),
       `${nb.name}: each chart is drawn with its own data`,
+    );
+    // A latent explorer (notebook 04) builds itself in the page: its plane and digit are drawn.
+    await page.waitForFunction(
+      '[...document.querySelectorAll(".vae-lab-explorer")].every((e) => e.hasAttribute("data-ready"))',
+      undefined,
+      { timeout: 60_000 },
     );
     assert.equal(
       await page.getByText(STATIC_PICTURE_LINE).count(),

@@ -16,6 +16,8 @@ export interface Figure {
   data: Trace[];
   layout: Record<string, unknown> & { title?: { text: string }; width?: number; height?: number };
   config?: Record<string, unknown>;
+  /** Named states a slider (or animation) switches to: plotly's frames, e.g. `imageSlider`'s. */
+  frames?: Array<Record<string, unknown> & { name: string }>;
 }
 
 /** Options shared by every builder. */

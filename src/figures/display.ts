@@ -175,6 +175,15 @@ export function describeFigure(fig: Figure): string {
   return `<Figure "${figureTitle(fig) || "untitled"}": ${fig.data.length} trace(s): ${names.join(", ")}>`;
 }
 
+/** Options of {@link showFigure}. */
+export interface ShowFigureOptions {
+  /**
+   * The static picture to carry (PNG), in place of Chromium's render of the figure: e.g. an image
+   * slider's first frame, which is the picture itself, smaller than a render of the whole chart.
+   */
+  staticPng?: Uint8Array;
+}
+
 /**
  * Shows a plotly figure in the notebook as ONE output holding: plotly's MIME type (JupyterLab, VS
  * Code), interactive HTML (the classic Notebook; it loads plotly.js from the Jupyter server), the
@@ -182,15 +191,16 @@ export function describeFigure(fig: Figure): string {
  * inside the HTML, with a line saying how to make it live, until plotly draws), and a text form. Without Chromium the output says how to get
  * the static image. Outside a notebook it prints the text form.
  */
-export async function showFigure(fig: Figure): Promise<void> {
+export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Promise<void> {
   let text = describeFigure(fig);
   if (!showsRichOutput()) return void console.log(text);
-  const width = fig.layout.width ?? 700;
-  const height = fig.layout.height ?? 450;
+  const size = opts.staticPng ? pngSize(opts.staticPng) : undefined;
+  const width = size?.width ?? fig.layout.width ?? 700;
+  const height = size?.height ?? fig.layout.height ?? 450;
   let png: string | null = null;
   let fallback: string;
   try {
-    png = Buffer.from(await renderFigure(fig, "png")).toString("base64");
+    png = Buffer.from(opts.staticPng ?? (await renderFigure(fig, "png"))).toString("base64");
     fallback = staticPicture(png, figureTitle(fig) || "figure", width, height);
   } catch (err) {
     text += `\nStatic image unavailable: ${(err as Error).message}`;

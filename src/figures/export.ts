@@ -12,7 +12,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Figure } from "./charts";
 import { renderFigure } from "./browser";
-import { standaloneHtml } from "./plotly";
+import { escapeHtml, standaloneHtml } from "./plotly";
+import type { LatentExplorer } from "./explorer";
 import { TableInput, tableCsv } from "./tables";
 import { type RunMode, runMode } from "../mode";
 import { fileProblem, makeFolders, replaceFile, writeFix } from "../files";
@@ -188,6 +189,28 @@ export async function exportFigure(
     return { files, missing };
   }
   return { files: [...files, ...writeExport(name, rendered, opts)] };
+}
+
+/**
+ * Writes a latent explorer as `<name>.html` (a standalone page: its decoder and codes are in the
+ * page, so it needs no server and no plotly.js) and `<name>.png` (its static picture).
+ */
+export function exportExplorer(explorer: LatentExplorer, name: string, opts: ExportOptions = {}): string[] {
+  const page = [
+    "<!DOCTYPE html>",
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(explorer.title)}</title></head><body>`,
+    explorer.html,
+    "</body></html>",
+    "",
+  ].join("\n");
+  return writeExport(
+    name,
+    [
+      ["html", page],
+      ["png", explorer.staticPng],
+    ],
+    opts,
+  );
 }
 
 /** Writes PNG bytes (e.g. from `digitGrid`) as `<name>.png` and returns the path. */

@@ -58,16 +58,17 @@ export const PLOTLY_NBEXTENSION = "vae-lab/plotly.min.js";
 
 /**
  * The figure as a chart output carries it (plotly's MIME type and the HTML): laid out to be read
- * (`readableFigure`), with the config every view uses, and fractional numbers cut to 7 significant
+ * (`readableFigure`), with the config every view uses, its frames if any, and fractional numbers cut to 7 significant
  * digits. The library's data are float32, which hold no more, and JSON would print up to 17 (the
  * spec of a 2-D latent scatter of 3,000 codes with ellipses is then half as long).
  */
-export function figureSpec(fig: Figure): Required<Figure> {
+export function figureSpec(fig: Figure): Figure & { config: Record<string, unknown> } {
   const { data, layout } = readableFigure(fig);
   const spec = {
     data,
     layout,
     config: { responsive: false, displaylogo: false, ...fig.config },
+    ...(fig.frames ? { frames: fig.frames } : {}),
   };
   return JSON.parse(
     JSON.stringify(spec, (_key, v: unknown) =>
@@ -93,7 +94,7 @@ function drawScript(id: string, fig: Figure): string {
   return `(function () {
 var id = "${id}", fig = ${scriptJson(figureSpec(fig))}, w = window;
 function el() { return document.getElementById(id); }
-function draw(Plotly) { var e = el(); e.innerHTML = ""; return Plotly.newPlot(e, fig.data, fig.layout, fig.config); }
+function draw(Plotly) { var e = el(); e.innerHTML = ""; return Plotly.newPlot(e, fig); }
 function note(text) {
   var line = el().querySelector(".vae-lab-static");
   if (line) line.remove();
