@@ -382,3 +382,21 @@ test("exercise 06.3 checks a mixture's log-density far from its components, wher
   assert.match(await capture(() => exercise("06.3", stable)), /✓ your answer holds/);
   assert.match(await capture(() => exercise("06.3", naive)), /✗ not yet\. .*log-sum-exp/);
 });
+
+test("exercise 07.1 asks for the standard error of a difference, not a difference of t values", async () => {
+  type E = { effect: number; se: number; t: number };
+  const right = (a: E, b: E) => Math.abs(a.effect - b.effect) / Math.hypot(a.se, b.se) >= 2;
+  assert.match(await capture(() => exercise("07.1", right)), /✓ your answer holds/);
+  const tGap = await capture(() => exercise("07.1", (a: E, b: E) => Math.abs(a.t - b.t) >= 2));
+  assert.match(tGap, /✗ not yet\. the difference of two t values is not a t value/);
+  const plain = (a: E, b: E) => Math.abs(a.effect - b.effect) >= 2 * (a.se + b.se);
+  assert.match(await capture(() => exercise("07.1", plain)), /✗ not yet\. .*squares/);
+});
+
+test("exercise 07.2 lists only verdicts both lists hold, in the first list's order", async () => {
+  type V = Map<string, string>;
+  const right = (a: V, b: V) => [...a.keys()].filter((k) => b.has(k) && a.get(k) !== b.get(k));
+  assert.match(await capture(() => exercise("07.2", right)), /✓ your answer holds/);
+  const all = (a: V, b: V) => [...a.keys()].filter((k) => a.get(k) !== b.get(k));
+  assert.match(await capture(() => exercise("07.2", all)), /✗ not yet\. a verdict missing from one list/);
+});

@@ -15,6 +15,7 @@ import { nb03 } from "./nb03";
 import { nb04 } from "./nb04";
 import { nb05 } from "./nb05";
 import { nb06 } from "./nb06";
+import { nb07 } from "./nb07";
 import { nb08 } from "./nb08";
 import { nb09 } from "./nb09";
 import { nb10 } from "./nb10";
@@ -28,6 +29,7 @@ const EXERCISES = {
   ...nb04,
   ...nb05,
   ...nb06,
+  ...nb07,
   ...nb08,
   ...nb09,
   ...nb10,
