@@ -296,11 +296,10 @@ export { type GaussianFit, fitGaussian, frechetDistance } from "./eval/frechet";
  * runs: predictions for label shares, its last hidden layer as features for Fréchet distance and
  * precision/recall.
  */
+export { CLASSIFIER_SETTINGS, type ClassifierSettings } from "./eval/classifier-settings";
 export {
-  CLASSIFIER_SETTINGS,
   type Classification,
   type Classifier,
-  type ClassifierSettings,
   type Features,
   type Images,
   type LoadClassifierOptions,

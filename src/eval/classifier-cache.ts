@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { ImageSet } from "../data/batches";
 import type { DatasetName } from "../data/datasets";
 import { makeFolders, replaceFile } from "../files";
-import type { ClassifierSettings, DenseWeights } from "./classifier";
+import type { ClassifierSettings, DenseWeights } from "./classifier-settings";
 
 const FORMAT = "vae-lab-classifier-1";
 

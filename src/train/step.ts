@@ -6,17 +6,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Model, trainableVariables } from "../model/model";
 import { type LossOptions, type TrainBatch, trainingLoss } from "../model/losses";
-import { updateOn } from "./update";
+import { type StepResult, updateOn } from "./update";
 import { TRAINING_DEFAULTS } from "./defaults";
-
-/** The numbers of one step (nats per image, batch means), read back after it. */
-export interface StepResult {
-  loss: number;
-  recon: number;
-  kl: number;
-  /** Global norm of the gradient, a first thing to look at when training diverges. */
-  gradNorm: number;
-}
 
 /** A training step; `train` runs {@link trainStep} unless given your own. */
 export type StepFunction = (
@@ -26,7 +17,7 @@ export type StepFunction = (
   options: LossOptions,
 ) => StepResult;
 
-export { NonFiniteLossError } from "./update";
+export { NonFiniteLossError, type StepResult } from "./update";
 
 /** Adam with the reference recipe's settings (learning rate 1e-3, beta1 0.9, beta2 0.999). */
 export function createOptimizer(learningRate: number = TRAINING_DEFAULTS.learningRate): tf.Optimizer {

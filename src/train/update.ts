@@ -3,7 +3,15 @@
  * a model's encoder and decoder (M2's classifier, a conditional prior network).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { StepResult } from "./step";
+
+/** The numbers of one step (nats per image, batch means), read back after it. */
+export interface StepResult {
+  loss: number;
+  recon: number;
+  kl: number;
+  /** Global norm of the gradient, a first thing to look at when training diverges. */
+  gradNorm: number;
+}
 
 /** Thrown when a loss or gradient is NaN or infinite; the weights are left as before the step. */
 export class NonFiniteLossError extends Error {
