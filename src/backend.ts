@@ -3,7 +3,7 @@
  *
  * Order of preference: `tensorflow` (native libtensorflow through @tensorflow/tfjs-node, when a
  * user has managed to install it), then `wasm` (SIMD WebAssembly, installs everywhere), then
- * `cpu` (plain JavaScript, about 6x slower than wasm on the reference VAE step; see FACTS).
+ * `cpu` (plain JavaScript, much slower: `npm run bench` measures all three).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type WasmFixesState, installWasmFixes, wasmFixesState, wasmFixesWanted } from "./speed/wasm-fixes";
@@ -60,7 +60,7 @@ export interface SelectBackendOptions {
 
 /**
  * Starts the fastest available backend (or the requested one) and reports which one runs and why.
- * A requested backend that cannot start is an error: silently training 6x slower is worse.
+ * A requested backend that cannot start is an error: silently training much slower is worse.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
   const requested = options.backend ?? backendFromEnv();

@@ -492,7 +492,16 @@ export { type SampleStatistics, logMeanExp, median, quantile, sampleStatistics }
 export { checkExercise } from "./exercises/check";
 export { type AnswerOf, type ExerciseId, type GivenOf, exercise } from "./exercises/index";
 
-// Backend and run mode.
-export { type BackendName, type BackendReport, describeBackend, selectBackend } from "./backend";
-export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from "./speed/wasm-fixes";
+/**
+ * Backend and run mode: `selectBackend` starts the fastest backend this machine has (on wasm with
+ * the library's kernels, which it installs; `VAE_LAB_WASM_FIXES=off` runs wasm as shipped) and says
+ * what runs; `pick(quick, full)` chooses a setting by `VAE_LAB_MODE`.
+ */
+export {
+  type BackendName,
+  type BackendReport,
+  type SelectBackendOptions,
+  describeBackend,
+  selectBackend,
+} from "./backend";
 export { type RunMode, isQuick, pick, runMode } from "./mode";

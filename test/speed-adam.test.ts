@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend";
-import { installWasmFixes, uninstallWasmFixes } from "../src/speed/wasm-fixes";
+import { installWasmFixes, uninstallWasmFixes, wasmFixesState } from "../src/speed/wasm-fixes";
 import { registerWasmBackend } from "../src/speed/wasm-threads";
 
 /** Sizes 527, 17, 30, 1 and 4: the four-lane loop and the one-value tail both run. */
@@ -54,9 +54,14 @@ async function train(lr: number, epsilon?: number): Promise<Run> {
   return { ...run, leaked: tf.memory().numTensors - before };
 }
 
+/** Installs the fixes; fails the test when they did not install (the comparison would be vacuous). */
+function installFixes(): void {
+  assert.equal(installWasmFixes({ force: true }), true, `fixes not installed: ${wasmFixesState().reason}`);
+}
+
 test("with the fixes, tf.train.adam gives tfjs's weights, moments and betas to the last bit, on 1 and 2 threads", async () => {
   await selectBackend({ backend: "wasm" });
-  installWasmFixes({ force: true }); // the copies below take the Adam kernel
+  installFixes(); // the copies below take the Adam kernel
   for (const [name, threads] of BUILDS) registerWasmBackend(threads, name);
   for (const [name] of BUILDS) {
     await tf.setBackend(name);
@@ -64,9 +69,11 @@ test("with the fixes, tf.train.adam gives tfjs's weights, moments and betas to t
       [1e-3, undefined],
       [0.05, 1e-3],
     ] as const) {
-      installWasmFixes({ force: true });
+      installFixes();
+      const fusedMethod = tf.AdamOptimizer.prototype.applyGradients;
       const fused = await train(lr, epsilon);
       uninstallWasmFixes();
+      assert.notEqual(tf.AdamOptimizer.prototype.applyGradients, fusedMethod, "the fused update was on");
       const shipped = await train(lr, epsilon);
       assert.deepEqual(fused, shipped, `${name}, learning rate ${lr}, epsilon ${epsilon}`);
     }
@@ -80,7 +87,7 @@ test("on a backend without the Adam kernel tfjs's own update runs, and uninstall
   const shippedMethod = tf.AdamOptimizer.prototype.applyGradients;
   await selectBackend({ backend: "cpu" });
   const shipped = await train(0.05, 1e-3);
-  installWasmFixes({ force: true });
+  installFixes();
   assert.notEqual(tf.AdamOptimizer.prototype.applyGradients, shippedMethod);
   assert.deepEqual(await train(0.05, 1e-3), shipped, "cpu with the fixes installed");
   uninstallWasmFixes();

@@ -1,12 +1,14 @@
 /**
- * The element-wise and reduction kernels of the speed layer (src/speed/kernels/*.wat) against float64
- * or exact float32 arithmetic, on the single-threaded build (private memory) and the threaded one
+ * The element-wise, reduction and matrix-product kernels of the speed layer (src/speed/kernels/*.wat)
+ * against float64 or exact float32 arithmetic, on the single-threaded build (private memory) and the threaded one
  * (shared memory), with sizes that are not multiples of 4 so that every loop's tail runs.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { installWasmFixes, selectBackend } from "../src";
+import { selectBackend } from "../src";
+import { installWasmFixes, wasmFixesState } from "../src/speed/wasm-fixes";
+import { kernelThreads } from "../src/speed/kernel-threads";
 import { registerWasmBackend } from "../src/speed/wasm-threads";
 
 const BUILDS = [
@@ -14,11 +16,21 @@ const BUILDS = [
   ["wasm-kernels-2-threads", 2],
 ] as const;
 
-/** Registers both builds (copies of the wasm kernels, fixes included); returns their names. */
+/**
+ * Registers both builds (copies of the wasm kernels, fixes included); returns their names. Fails
+ * the test when the fixes did not install, or a build runs other kernels than the fixed ones (a
+ * refusing version check would otherwise test the shipped kernels).
+ */
 async function builds(): Promise<string[]> {
   await selectBackend({ backend: "wasm" });
-  installWasmFixes({ force: true });
+  assert.equal(installWasmFixes({ force: true }), true, `fixes not installed: ${wasmFixesState().reason}`);
   for (const [build, threads] of BUILDS) registerWasmBackend(threads, build);
+  for (const [build] of BUILDS) {
+    for (const kernel of [tf.Softplus, tf.Sigmoid, tf.Square, tf.Sum, tf.BatchMatMul, tf._FusedMatMul]) {
+      const fixed = tf.getKernel(kernel, "wasm").kernelFunc;
+      assert.equal(tf.getKernel(kernel, build)?.kernelFunc, fixed, `${build} runs the fixed ${kernel}`);
+    }
+  }
   return BUILDS.map(([build]) => build);
 }
 
@@ -153,6 +165,131 @@ test("Sum over trailing axes on wasm (rows, and every axis) is float64's sum to 
     assert.ok(Number.isNaN(specials[0]), `${build}: NaN should propagate`);
     assert.equal(specials[1], -Infinity, `${build}: -Infinity should propagate`);
     assert.ok(Number.isNaN(specials[2]), `${build}: Infinity - Infinity is NaN`);
+  }
+  await selectBackend({ backend: "wasm" });
+});
+
+/**
+ * C = act(bias + A B) as the product kernel defines it: each value is bias[j] plus A[i][0] B[0][j],
+ * then A[i][1] B[1][j], ..., each product and each sum rounded to float32 (no fused multiply-add).
+ */
+function float32Product(
+  a: Float32Array,
+  b: Float32Array,
+  bias: Float32Array | undefined,
+  [m, k, n]: number[],
+  [transposeA, transposeB]: boolean[],
+  relu: boolean,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = bias ? bias[j] : 0;
+      for (let kk = 0; kk < k; kk++) {
+        const aik = transposeA ? a[kk * m + i] : a[i * k + kk];
+        const bkj = transposeB ? b[j * k + kk] : b[kk * n + j];
+        sum = Math.fround(sum + Math.fround(aik * bkj));
+      }
+      out.push(relu && sum < 0 ? 0 : sum);
+    }
+  }
+  return out;
+}
+
+test("matrix products on wasm are float32's in-order sums to the last bit (every transpose form, bias, relu, NaN, batches), split over 2 threads or not, and the same on a second run", async () => {
+  // [m, k, n]: fewer than 8 columns; k over the kernel's blocks of 256 with row and column tails;
+  // the reference layer's shape; one large enough to be split over the threads.
+  const shapes = [
+    [7, 13, 5],
+    [9, 300, 19],
+    [128, 784, 40],
+    [301, 257, 45],
+  ];
+  for (const build of await builds()) {
+    await tf.setBackend(build);
+    for (const [m, k, n] of shapes) {
+      for (const transposes of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ]) {
+        const [transposeA, transposeB] = transposes;
+        const label = `${build} ${m}x${k}x${n} tA=${transposeA} tB=${transposeB}`;
+        const a = tf.tidy(() => {
+          const x = tf.randomNormal(transposeA ? [k, m] : [m, k], 0, 1, "float32", m + k);
+          return tf.where(tf.equal(tf.range(0, x.size).reshape(x.shape), 3), NaN, x); // one NaN in A
+        });
+        const b = tf.randomNormal(transposeB ? [n, k] : [k, n], 0, 1, "float32", n);
+        const bias = tf.randomNormal([n], 0, 1, "float32", 7);
+        const [av, bv, biasv] = [a, b, bias].map((t) => t.dataSync() as Float32Array);
+        const fused = (act: "linear" | "relu") =>
+          tf.tidy(() =>
+            Array.from(
+              tf.fused
+                .matMul({
+                  a: a as tf.Tensor2D,
+                  b: b as tf.Tensor2D,
+                  bias,
+                  transposeA,
+                  transposeB,
+                  activation: act,
+                })
+                .dataSync(),
+            ),
+          );
+        const plain = tf.tidy(() => Array.from(tf.matMul(a, b, transposeA, transposeB).dataSync()));
+        const shape = [m, k, n];
+        assert.deepEqual(plain, float32Product(av, bv, undefined, shape, transposes, false), `${label}`);
+        assert.deepEqual(
+          fused("linear"),
+          float32Product(av, bv, biasv, shape, transposes, false),
+          `${label} +bias`,
+        );
+        const relu = fused("relu");
+        assert.deepEqual(relu, float32Product(av, bv, biasv, shape, transposes, true), `${label} relu`);
+        assert.deepEqual(fused("relu"), relu, `${label}: a second run`);
+        tf.dispose([a, b, bias]);
+      }
+    }
+    const threads = kernelThreads(tf.backend() as never, "matmul");
+    assert.equal(threads, build.endsWith("2-threads") ? 2 : 1, `${build}: the product's threads`);
+    // Batches: equal ones (also over two axes), and one matrix broadcast against a batch of 3.
+    const [m, k, n] = [5, 270, 11];
+    for (const [outerA, outerB] of [
+      [[3], [3]],
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      [[1], [3]],
+      [[], [3]],
+      [[3], [1]],
+    ]) {
+      const a = tf.randomNormal([...outerA, m, k], 0, 1, "float32", 11);
+      const b = tf.randomNormal([...outerB, k, n], 0, 1, "float32", 12);
+      const c = tf.matMul(a, b);
+      const [av, bv] = [a, b].map((t) => t.dataSync() as Float32Array);
+      const batch = Math.max(a.size / (m * k), b.size / (k * n));
+      const want = Array.from({ length: batch }, (_, i) =>
+        float32Product(
+          av.subarray(a.size > m * k ? i * m * k : 0),
+          bv.subarray(b.size > k * n ? i * k * n : 0),
+          undefined,
+          [m, k, n],
+          [false, false],
+          false,
+        ),
+      ).flat();
+      const label = `${build}: [${outerA}] against [${outerB}]`;
+      assert.deepEqual(
+        c.shape,
+        [...tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB), m, n],
+        label,
+      );
+      assert.deepEqual(Array.from(c.dataSync()), want, label);
+      tf.dispose([a, b, c]);
+    }
   }
   await selectBackend({ backend: "wasm" });
 });

@@ -15,6 +15,7 @@ import {
   wasmFixesInstalled,
 } from "../src/speed/wasm-fixes";
 import { compileKernels } from "../src/speed/wasm-kernels";
+import { registerWasmBackend, wasmThreads } from "../src/speed/wasm-threads";
 
 /** The package's own exports object (an `import * as` binding is a read-only copy). */
 const wasmPackage = require("@tensorflow/tfjs-backend-wasm") as { version_wasm: string };
@@ -35,7 +36,9 @@ async function withFixesEnv<T>(value: string | undefined, f: () => Promise<T>): 
 /** The shipped kernel functions and Adam method, to check that nothing was replaced. */
 function shippedParts(): unknown[] {
   return [
-    ...[tf.Softplus, tf.Sigmoid, tf.Transpose, tf.BatchMatMul].map((k) => findKernel(k, "wasm")?.kernelFunc),
+    ...[tf.Softplus, tf.Sigmoid, tf.Transpose, tf.Tile, tf.BatchMatMul].map(
+      (k) => findKernel(k, "wasm")?.kernelFunc,
+    ),
     findKernel(tf.Conv2DBackpropFilter, "wasm"),
     tf.AdamOptimizer.prototype.applyGradients,
   ];
@@ -63,7 +66,7 @@ for (const [name, read, write] of [
   ],
   ["@tensorflow/tfjs-core", () => tf.version["tfjs-core"], (v: string) => (tf.version["tfjs-core"] = v)],
 ] as const) {
-  test(`with another ${name} version nothing is installed, and the report names the package and both versions`, async () => {
+  test(`with another ${name} version nothing is installed and no threaded build starts, and the report names the package and both versions`, async () => {
     uninstallWasmFixes();
     const shipped = shippedParts();
     const version = read();
@@ -78,6 +81,11 @@ for (const [name, read, write] of [
       assert.equal(report.speed?.installed, false);
       assert.ok(report.speed?.reason?.startsWith(message), report.speed?.reason);
       assert.ok(describeBackend(report).includes(`Kernel fixes: off (${message}`), describeBackend(report));
+      const build = `wasm-threads-${name}`;
+      assert.equal(registerWasmBackend(2, build), false);
+      assert.equal(tf.findBackendFactory(build), null, "a threaded build was registered");
+      assert.equal(wasmThreads(build)?.threads, 1);
+      assert.ok(wasmThreads(build)?.fallback?.startsWith(message), wasmThreads(build)?.fallback);
     } finally {
       write(version);
     }

@@ -6,7 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend";
-import { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from "../src/speed/wasm-fixes";
+import {
+  installWasmFixes,
+  uninstallWasmFixes,
+  wasmFixesInstalled,
+  wasmFixesState,
+} from "../src/speed/wasm-fixes";
 
 /** Seeded uniform numbers in [-1, 1) (mulberry32), so a failure reproduces. */
 function randomArray(size: number, seed: number): Float32Array {
@@ -22,6 +27,14 @@ function randomArray(size: number, seed: number): Float32Array {
   return out;
 }
 
+/**
+ * Installs the fixes even when the environment says VAE_LAB_WASM_FIXES=0, and fails the test if
+ * they did not install (a refusing version check would otherwise test the shipped kernels).
+ */
+function installFixes(): void {
+  assert.equal(installWasmFixes({ force: true }), true, `fixes not installed: ${wasmFixesState().reason}`);
+}
+
 type Inputs = { shape: number[]; seed: number }[];
 /** f gets tensors built from the inputs and returns the tensors to compare (values, gradients). */
 type Computation = (...xs: tf.Tensor[]) => tf.Tensor[];
@@ -29,7 +42,7 @@ type Computation = (...xs: tf.Tensor[]) => tf.Tensor[];
 /** Runs `f` on the named backend and returns its outputs as plain arrays. */
 async function runOn(backend: "cpu" | "wasm", inputs: Inputs, f: Computation): Promise<Float32Array[]> {
   await selectBackend({ backend });
-  if (backend === "wasm") installWasmFixes({ force: true }); // even when the environment says VAE_LAB_WASM_FIXES=0
+  if (backend === "wasm") installFixes();
   const before = tf.memory().numTensors;
   const outs = tf.tidy(() =>
     f(
@@ -71,6 +84,28 @@ async function assertMatchesCpu(label: string, inputs: Inputs, f: Computation): 
   });
 }
 
+/**
+ * Asserts that `op` gives the same shape and bits on wasm (with the fixes) as on cpu, on a float32
+ * input of `shape` holding a NaN and on an int32 one.
+ */
+async function assertSameBitsAsCpu(label: string, shape: number[], op: (x: tf.Tensor) => tf.Tensor) {
+  for (const dtype of ["float32", "int32"] as const) {
+    const size = shape.reduce((p, d) => p * d, 1);
+    const values = randomArray(size, size).map((v, i) =>
+      i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v,
+    );
+    const results: { shape: number[]; values: number[] }[] = [];
+    for (const backend of ["cpu", "wasm"] as const) {
+      await selectBackend({ backend });
+      if (backend === "wasm") installFixes();
+      const t = tf.tidy(() => op(tf.tensor(values, shape, dtype)));
+      results.push({ shape: t.shape, values: Array.from(t.dataSync()) });
+      t.dispose();
+    }
+    assert.deepEqual(results[1], results[0], `${label} ${dtype} [${shape}]`);
+  }
+}
+
 /** Value and gradients of sum(f(...) * w) for a fixed random weighting w (so every output element matters). */
 function withGradients(f: (...xs: tf.Tensor[]) => tf.Tensor): Computation {
   return (...xs) => {
@@ -96,7 +131,7 @@ test("selecting wasm installs the fixes; uninstall restores the shipped kernels"
     tf.getKernelsForBackend("wasm").some((k) => k.kernelName === "Conv2DBackpropFilter"),
     false,
   );
-  installWasmFixes({ force: true });
+  installFixes();
   assert.ok(wasmFixesInstalled());
 });
 
@@ -116,7 +151,7 @@ test("VAE_LAB_WASM_FIXES=0 leaves the backend as shipped", async () => {
     if (env === undefined) delete process.env.VAE_LAB_WASM_FIXES;
     else process.env.VAE_LAB_WASM_FIXES = env;
   }
-  installWasmFixes({ force: true });
+  installFixes();
 });
 
 for (const [transposeA, transposeB] of [
@@ -260,21 +295,7 @@ test("Transpose equals cpu bit for bit: last two axes (the SIMD kernel: odd size
     ],
   ];
   for (const [shape, perm] of cases) {
-    for (const dtype of ["float32", "int32"] as const) {
-      const size = shape.reduce((p, d) => p * d, 1);
-      const values = randomArray(size, size).map((v, i) =>
-        i === 5 && dtype === "float32" ? NaN : dtype === "int32" ? Math.round(v * 1e6) : v,
-      );
-      const results: { shape: number[]; values: number[] }[] = [];
-      for (const backend of ["cpu", "wasm"] as const) {
-        await selectBackend({ backend });
-        if (backend === "wasm") installWasmFixes({ force: true });
-        const t = tf.tidy(() => tf.transpose(tf.tensor(values, shape, dtype), perm));
-        results.push({ shape: t.shape, values: Array.from(t.dataSync()) });
-        t.dispose();
-      }
-      assert.deepEqual(results[1], results[0], `transpose ${dtype} [${shape}] perm [${perm}]`);
-    }
+    await assertSameBitsAsCpu(`transpose perm [${perm}]`, shape, (x) => tf.transpose(x, perm));
   }
 });
 
@@ -367,6 +388,43 @@ test("conv2dTranspose (Conv2DBackpropInput forward; both backprop kernels backwa
   }
 });
 
+test("Tile equals cpu bit for bit: rows repeated k times (the IWAE samples), repeats on several axes, int32, NaN, and short runs", async () => {
+  const cases: [number[], number[]][] = [
+    [
+      [1, 784],
+      [50, 1],
+    ], // one image, once per importance sample
+    [
+      [3, 20],
+      [7, 1],
+    ], // codes of three images
+    [
+      [2, 1, 16],
+      [1, 3, 1],
+    ], // an axis of size 1 repeated
+    [
+      [2, 3, 9],
+      [2, 1, 3],
+    ], // repeats on an inner axis too
+    [
+      [5, 10],
+      [1, 3],
+    ],
+    [[11], [5]],
+    [
+      [4, 1],
+      [1, 5],
+    ], // runs of one value: as shipped
+    [
+      [0, 8],
+      [3, 1],
+    ],
+  ];
+  for (const [shape, reps] of cases) {
+    await assertSameBitsAsCpu(`tile reps [${reps}]`, shape, (x) => tf.tile(x, reps));
+  }
+});
+
 test("Identity on wasm shares memory: a clone outlives its source with the same values", async () => {
   await selectBackend({ backend: "wasm" });
   const source = tf.tensor(randomArray(10, 5), [2, 5]);
@@ -379,7 +437,7 @@ test("Identity on wasm shares memory: a clone outlives its source with the same 
 
 test("the fixed kernels free their temporaries in the wasm backend", async () => {
   await selectBackend({ backend: "wasm" });
-  installWasmFixes({ force: true });
+  installFixes();
   const backend = tf.backend();
   const x = tf.tensor(randomArray(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
   const filter = tf.tensor(randomArray(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);

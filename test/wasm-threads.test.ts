@@ -6,16 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import {
-  Rng,
-  batches,
-  createOptimizer,
-  createVae,
-  disposeModel,
-  installWasmFixes,
-  selectBackend,
-  trainStep,
-} from "../src";
+import { Rng, batches, createOptimizer, createVae, disposeModel, selectBackend, trainStep } from "../src";
+import { installWasmFixes } from "../src/speed/wasm-fixes";
 import {
   WASM_THREADS_ENV,
   registerWasmBackend,

@@ -16,7 +16,7 @@ import { kernelFunction, memoryOffset } from "./wasm-kernels";
 export const ADAM_UPDATE = "VaeLabAdamUpdate";
 
 /** The private state of tfjs's AdamOptimizer that the update reads and writes (see ./compatibility.ts). */
-export interface AdamState {
+export interface AdamOptimizerFields {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -28,13 +28,16 @@ export interface AdamState {
 }
 
 type AdamInputs = Record<"value" | "gradient" | "m" | "v" | "accBeta1" | "accBeta2", tf.TensorInfo>;
-type AdamAttrs = Pick<AdamState, "learningRate" | "beta1" | "beta2" | "epsilon">;
+type AdamAttrs = Pick<AdamOptimizerFields, "learningRate" | "beta1" | "beta2" | "epsilon">;
 type AdamFn = (...addressesSizeAndScalars: number[]) => void;
 type ApplyGradients = tf.AdamOptimizer["applyGradients"];
 
 export const adamUpdateFix: KernelFix = {
   kernelName: ADAM_UPDATE,
+  wasmKernels: ["adam"],
+  shippedKernels: [],
   make: () => adamUpdate as unknown as tf.KernelFunc,
+  patch: replaceAdamUpdate,
 };
 
 function adamUpdate({ inputs, backend, attrs }: WasmKernelArgs<AdamInputs, AdamAttrs>): tf.TensorInfo[] {
@@ -59,7 +62,7 @@ function adamUpdate({ inputs, backend, attrs }: WasmKernelArgs<AdamInputs, AdamA
 }
 
 /** Puts the fused update on AdamOptimizer's prototype; the returned function restores tfjs's own. */
-export function replaceAdamUpdate(): Uninstall {
+function replaceAdamUpdate(): Uninstall {
   const prototype = tf.AdamOptimizer.prototype;
   const shipped = prototype.applyGradients;
   prototype.applyGradients = function (this: tf.AdamOptimizer, variableGradients) {
@@ -70,7 +73,7 @@ export function replaceAdamUpdate(): Uninstall {
       tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined &&
       named.every(({ tensor }) => tensor == null || tensor.dtype === "float32");
     if (!fused) return shipped.call(this, variableGradients);
-    applyFused(this as unknown as AdamState, named);
+    applyFused(this as unknown as AdamOptimizerFields, named);
     (this as unknown as { incrementIterations(): void }).incrementIterations();
   } satisfies ApplyGradients;
   return () => {
@@ -79,7 +82,10 @@ export function replaceAdamUpdate(): Uninstall {
 }
 
 /** tfjs's applyGradients (moments created on first use, accBeta1/2 advanced last) with the fused kernel. */
-function applyFused(s: AdamState, named: readonly { name: string; tensor: tf.Tensor | null }[]): void {
+function applyFused(
+  s: AdamOptimizerFields,
+  named: readonly { name: string; tensor: tf.Tensor | null }[],
+): void {
   const attrs = { learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon };
   tf.tidy(() => {
     named.forEach(({ name, tensor: gradient }, i) => {

@@ -1,11 +1,12 @@
 /**
- * What the speed layer relies on, checked before it installs anything: the package versions it was
+ * What the speed layer relies on, checked before it changes anything: the package versions it was
  * written for, and the private parts of tfjs it uses (tfjs can change those in any release). On a
- * mismatch the fixes stay off and `selectBackend()`'s report says why; wasm then runs as shipped.
+ * mismatch the kernel fixes stay off, or the threaded build is not started, and `selectBackend()`'s
+ * report says why; wasm then runs as shipped.
  */
 import * as tf from "@tensorflow/tfjs";
 import type * as tfWasm from "@tensorflow/tfjs-backend-wasm";
-import type { AdamState } from "./adam";
+import type { AdamOptimizerFields } from "./adam";
 import { backendMemory } from "./wasm-kernels";
 
 /** The versions the kernels, their shipped counterparts and the private fields below were read from. */
@@ -14,8 +15,29 @@ export const WRITTEN_FOR = "4.22.0";
 const WASM_PACKAGE = "@tensorflow/tfjs-backend-wasm";
 const PRIVATE_PART_CHANGED = "a private part of tfjs they rely on changed";
 
-/** Why the speed layer cannot install with the tfjs loaded now (undefined when it can), in one sentence. */
+/** Why the kernel fixes cannot install with the tfjs loaded now (undefined when they can), in one sentence. */
 export function speedLayerMismatch(replacedKernels: readonly string[]): string | undefined {
+  return versionMismatch() ?? missingPrivatePart(require(WASM_PACKAGE) as typeof tfWasm, replacedKernels);
+}
+
+/**
+ * Why the threaded build cannot be started with the tfjs loaded now (undefined when it can): it
+ * reads the engine's registry of started backends, starts the package's threaded binary itself and
+ * binds its functions as the package's own loader does (./wasm-threads.ts).
+ */
+export function threadedBuildMismatch(): string | undefined {
+  const mismatch = versionMismatch();
+  if (mismatch) return mismatch;
+  const wasm = require(WASM_PACKAGE) as typeof tfWasm;
+  const registry = (tf.engine() as unknown as { registry?: unknown }).registry;
+  if (typeof registry !== "object" || registry === null)
+    return `${PRIVATE_PART_CHANGED}: the engine's registry of started backends`;
+  if (typeof wasm.setThreadsCount !== "function" || typeof wasm.getThreadsCount !== "function")
+    return `${PRIVATE_PART_CHANGED}: setThreadsCount and getThreadsCount`;
+  return undefined;
+}
+
+function versionMismatch(): string | undefined {
   const wasm = require(WASM_PACKAGE) as typeof tfWasm;
   const versions: [string, string][] = [
     ["@tensorflow/tfjs-core", tf.version["tfjs-core"]],
@@ -25,7 +47,7 @@ export function speedLayerMismatch(replacedKernels: readonly string[]): string |
     if (found !== WRITTEN_FOR)
       return `${name} is ${found}, but vae-lab's wasm kernels were written for ${WRITTEN_FOR}: install ${name}@${WRITTEN_FOR} (package.json pins it) to get them back`;
   }
-  return missingPrivatePart(wasm, replacedKernels);
+  return undefined;
 }
 
 function missingPrivatePart(wasm: typeof tfWasm, replacedKernels: readonly string[]): string | undefined {
@@ -58,7 +80,7 @@ function missingPrivatePart(wasm: typeof tfWasm, replacedKernels: readonly strin
 function missingAdamField(): string | undefined {
   const optimizer = new tf.AdamOptimizer(0.001, 0.9, 0.999);
   try {
-    const s = optimizer as unknown as Partial<AdamState> & { incrementIterations?: unknown };
+    const s = optimizer as unknown as Partial<AdamOptimizerFields> & { incrementIterations?: unknown };
     const expected: Record<string, boolean> = {
       learningRate: typeof s.learningRate === "number",
       beta1: typeof s.beta1 === "number",

@@ -22,12 +22,16 @@ type MatMulKernel = (args: WasmKernelArgs<tf.BatchMatMulInputs, tf.BatchMatMulAt
 /** Adds the missing filter-gradient kernel (there is no original to keep). */
 export const conv2DBackpropFilterFix: KernelFix = {
   kernelName: tf.Conv2DBackpropFilter,
+  wasmKernels: ["gather-patches"],
+  shippedKernels: [tf.BatchMatMul],
   make: () => conv2DBackpropFilter as unknown as tf.KernelFunc,
 };
 
 /** Replaces the input-gradient kernel (a plain loop) with a product and a scatter. */
 export const conv2DBackpropInputFix: KernelFix = {
   kernelName: tf.Conv2DBackpropInput,
+  wasmKernels: ["scatter-patches"],
+  shippedKernels: [tf.Conv2DBackpropInput, tf.BatchMatMul],
   make: () => conv2DBackpropInput as unknown as tf.KernelFunc,
 };
 

@@ -11,6 +11,7 @@ import { type WasmKernelArgs, partialFix } from "./kernel-registry";
 
 export const identityFix = partialFix<WasmKernelArgs<tf.IdentityInputs>>(
   tf.Identity,
+  [],
   ({ inputs: { x }, backend }) => {
     if (x.dtype === "string") return undefined;
     backend.incRef(x.dataId);

@@ -16,32 +16,47 @@ export interface WasmKernelArgs<Inputs, Attrs = Record<string, never>> {
   attrs: Attrs;
 }
 
-/** A kernel replacement: the new function is built from the original (undefined when the backend has none). */
+/**
+ * One fix of the wasm backend: the tfjs kernel it registers, what it runs and what it relies on.
+ * The speed layer installs the fixes listed in ./wasm-fixes.ts, after checking what they rely on.
+ */
 export interface KernelFix {
+  /** The tfjs kernel it registers: a replacement of the shipped one, or one the backend lacks. */
   kernelName: string;
+  /** The library's wasm kernels it runs (./kernels/NAME.wat, built into dist/kernels/). */
+  wasmKernels: readonly string[];
+  /** The shipped wasm kernels it replaces or calls, which must exist before anything installs. */
+  shippedKernels: readonly string[];
   /** Returns the kernel function to register, given the backend's original kernel (if any). */
   make(original: tf.KernelConfig | undefined): tf.KernelFunc;
+  /** What else it changes while installed, outside the kernel registry; returns how to undo it. */
+  patch?(): Uninstall;
 }
 
 /** Undoes an installed fix. */
 export type Uninstall = () => void;
 
-/** Registers every fix on `backendName`; the returned function puts the original kernels back. */
+/**
+ * Registers every fix on `backendName` and applies its patch; the returned function undoes them
+ * all, putting the original kernels back.
+ */
 export function replaceKernels(backendName: string, fixes: readonly KernelFix[]): Uninstall {
-  const replaced: { kernelName: string; original: tf.KernelConfig | undefined }[] = [];
+  const undo: Uninstall[] = [];
   for (const fix of fixes) {
-    const original = findKernel(fix.kernelName, backendName);
+    const { kernelName } = fix;
+    const original = findKernel(kernelName, backendName);
     const kernelFunc = fix.make(original);
-    if (original) tf.unregisterKernel(fix.kernelName, backendName);
+    if (original) tf.unregisterKernel(kernelName, backendName);
     // The original setupFunc (which binds the wasm functions) must still run if the backend is re-initialised.
-    tf.registerKernel({ ...original, kernelName: fix.kernelName, backendName, kernelFunc });
-    replaced.push({ kernelName: fix.kernelName, original });
-  }
-  return () => {
-    for (const { kernelName, original } of replaced.reverse()) {
+    tf.registerKernel({ ...original, kernelName, backendName, kernelFunc });
+    undo.push(() => {
       tf.unregisterKernel(kernelName, backendName);
       if (original) tf.registerKernel(original);
-    }
+    });
+    if (fix.patch) undo.push(fix.patch());
+  }
+  return () => {
+    for (const step of undo.reverse()) step();
   };
 }
 
@@ -62,13 +77,19 @@ export function shippedKernel<Args>(
   return config.kernelFunc as unknown as (args: Args) => tf.TensorInfo;
 }
 
-/** A fix for the calls `fast` accepts (it returns their result); every other call runs the shipped kernel. */
+/**
+ * A fix for the calls `fast` accepts (it returns their result), running `wasmKernels`; every other
+ * call runs the shipped kernel.
+ */
 export function partialFix<Args>(
   kernelName: string,
+  wasmKernels: readonly string[],
   fast: (args: Args) => tf.TensorInfo | undefined,
 ): KernelFix {
   return {
     kernelName,
+    wasmKernels,
+    shippedKernels: [kernelName],
     make: (original) => {
       const shipped = shippedKernel<Args>(kernelName, original);
       return ((args: Args) => fast(args) ?? shipped(args)) as unknown as tf.KernelFunc;

@@ -16,6 +16,7 @@ type SumFn = (x: number, out: number, rows: number, cols: number) => void;
 
 export const sumFix = partialFix<WasmKernelArgs<tf.SumInputs, tf.SumAttrs>>(
   tf.Sum,
+  ["column-sum", "row-sums"],
   ({ inputs: { x }, backend, attrs }) => {
     if (x.dtype !== "float32" || tf.util.sizeFromShape(x.shape) === 0) return undefined;
     const rank = x.shape.length;

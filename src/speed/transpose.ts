@@ -15,6 +15,7 @@ type TransposeFn = (x: number, out: number, batches: number, rows: number, cols:
 
 export const transposeFix = partialFix<WasmKernelArgs<tf.TransposeInputs, tf.TransposeAttrs>>(
   tf.Transpose,
+  ["transpose"],
   ({ inputs: { x }, backend, attrs }) =>
     swapsLastTwoAxes(attrs.perm) && (x.dtype === "float32" || x.dtype === "int32")
       ? transposeLastTwoAxes(x, backend)

@@ -4,11 +4,10 @@
  * `selectBackend()` installs them when it starts wasm (unless `VAE_LAB_WASM_FIXES=0`): replacements
  * of slow or missing tfjs-backend-wasm 4.22 kernels, each in its own module, and Adam's update as one
  * kernel (./adam.ts). Before installing anything it checks that tfjs is the version they were written
- * for (./compatibility.ts); if not, nothing is installed and the report says why. The bench
- * uninstalls and reinstalls them to measure the backend as shipped against the fixed one.
+ * for (./compatibility.ts); if not, nothing is installed and the report says why. Tests uninstall
+ * and reinstall them to compare with the backend as shipped.
  */
-import * as tf from "@tensorflow/tfjs";
-import { adamUpdateFix, replaceAdamUpdate } from "./adam";
+import { adamUpdateFix } from "./adam";
 import { speedLayerMismatch } from "./compatibility";
 import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
 import { identityFix } from "./identity";
@@ -18,12 +17,14 @@ import { sigmoidFix } from "./sigmoid";
 import { softplusFix } from "./softplus";
 import { squareFix } from "./square";
 import { sumFix } from "./sum";
+import { tileFix } from "./tile";
 import { transposeFix } from "./transpose";
 import { compileKernels } from "./wasm-kernels";
 
 /** Environment variable: `VAE_LAB_WASM_FIXES=0` leaves the wasm backend as shipped. */
 export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
 
+/** Every fix; each says which tfjs kernel it registers, what it runs and what it relies on. */
 const FIXES: readonly KernelFix[] = [
   ...matMulFixes,
   conv2DBackpropFilterFix,
@@ -32,36 +33,10 @@ const FIXES: readonly KernelFix[] = [
   sumFix,
   squareFix,
   transposeFix,
+  tileFix,
   softplusFix,
   sigmoidFix,
   adamUpdateFix,
-];
-
-/** The wasm kernels the fixes run (dist/kernels/NAME.wasm). */
-const KERNELS = [
-  "transpose",
-  "column-sum",
-  "gather-patches",
-  "scatter-patches",
-  "softplus",
-  "sigmoid",
-  "square",
-  "row-sums",
-  "adam",
-];
-
-/** Shipped wasm kernels the fixes replace or call (Add, after a product computed transposed). */
-const REPLACED = [
-  tf.BatchMatMul,
-  tf._FusedMatMul,
-  tf.Conv2DBackpropInput,
-  tf.Identity,
-  tf.Sum,
-  tf.Transpose,
-  tf.Softplus,
-  tf.Sigmoid,
-  tf.Square,
-  tf.Add,
 ];
 
 let uninstall: Uninstall | undefined;
@@ -86,15 +61,11 @@ export function installWasmFixes(options: { force?: boolean } = {}): boolean {
     return false;
   }
   require("@tensorflow/tfjs-backend-wasm"); // registers the kernels being fixed (a no-op when loaded)
-  notInstalled = speedLayerMismatch(REPLACED);
+  notInstalled = speedLayerMismatch([...new Set(FIXES.flatMap((fix) => fix.shippedKernels))]);
   if (notInstalled) return false;
-  compileKernels(KERNELS); // a kernel that was never built is a clear error here, not inside a kernel
-  const restoreKernels = replaceKernels("wasm", FIXES);
-  const restoreAdam = replaceAdamUpdate();
-  uninstall = () => {
-    restoreAdam();
-    restoreKernels();
-  };
+  // A kernel that was never built is a clear error here, not inside a kernel.
+  compileKernels([...new Set(FIXES.flatMap((fix) => fix.wasmKernels))]);
+  uninstall = replaceKernels("wasm", FIXES);
   return true;
 }
 

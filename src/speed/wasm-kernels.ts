@@ -47,7 +47,7 @@ export function kernelDirectory(): string {
 const compiled = new Map<string, object>();
 
 /** The compiled module of dist/kernels/NAME(.shared).wasm; a clear error when it was never built. */
-function compiledKernel(name: string, sharedMemory: boolean): object {
+export function compiledKernel(name: string, sharedMemory: boolean): object {
   const file = `${name}${sharedMemory ? ".shared" : ""}.wasm`;
   let module = compiled.get(file);
   if (!module) {
@@ -66,9 +66,15 @@ function compiledKernel(name: string, sharedMemory: boolean): object {
 export function compileKernels(names: readonly string[]): void {
   for (const name of names) {
     compiledKernel(name, true);
-    const imports = Wasm.Module.imports(compiledKernel(name, false)).map((i) => i.module);
-    compileKernels(imports.filter((from) => from !== "env"));
+    compileKernels(kernelImports(name));
   }
+}
+
+/** The kernel files whose routines kernel `name` imports (besides the memory). */
+export function kernelImports(name: string): string[] {
+  return Wasm.Module.imports(compiledKernel(name, false))
+    .map((i) => i.module)
+    .filter((from) => from !== "env");
 }
 
 /** Instances per backend (each has its own memory), by kernel name. */
@@ -112,7 +118,7 @@ export function memoryOffset(backend: BackendWasm, t: tf.TensorInfo): number {
  * (x, out, n: out[i] = f(x[i])) on float32 tensors; other dtypes run as shipped.
  */
 export function float32UnaryFix(kernelName: string, kernel: string): KernelFix {
-  return partialFix<WasmKernelArgs<tf.UnaryInputs>>(kernelName, ({ inputs: { x }, backend }) => {
+  return partialFix<WasmKernelArgs<tf.UnaryInputs>>(kernelName, [kernel], ({ inputs: { x }, backend }) => {
     if (x.dtype !== "float32") return undefined;
     const out = backend.makeOutput(x.shape, "float32");
     const n = tf.util.sizeFromShape(x.shape);

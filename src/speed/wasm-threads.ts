@@ -10,13 +10,14 @@
  * - the binary caps its pool at half the logical cores (it assumes two hyper-threads per core), read
  *   once while the module starts, so a 2-core machine would get 1 thread. `os.cpus()` reports twice
  *   the cores for exactly that moment.
- * Measured (tfjs 4.22, Node 20, 2 cores): 128x784 by 784x400 product 3.41 ms -> 2.03 ms; reference
- * VAE training step with the kernel fixes, three alternating runs of 100 steps: 35.2/36.1/38.6 ms
- * single-threaded, 29.7/32.1/27.8 ms with 2 threads, the same losses to the last bit.
+ * These rely on tfjs 4.22's internals (and the engine's private registry of started backends), so
+ * nothing here runs unless ./compatibility.ts finds the version they were written for; otherwise
+ * wasm starts as shipped, on one thread, and the report says why.
  */
 import os = require("node:os");
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { threadedBuildMismatch } from "./compatibility";
 
 /** Environment variable: `VAE_LAB_WASM_THREADS=1` keeps the single-threaded build; N asks for N threads. */
 export const WASM_THREADS_ENV = "VAE_LAB_WASM_THREADS";
@@ -40,6 +41,11 @@ type Factory = () => Promise<tf.KernelBackend>;
 
 /** What started under each backend name: the thread count, or why the threaded build fell back. */
 const started = new Map<string, { threads: number; fallback?: string }>();
+/**
+ * Backend names left as shipped because this tfjs is not the one the start-up was written for, with
+ * the reason when more than one thread was asked for.
+ */
+const leftAsShipped = new Map<string, string | undefined>();
 let stockFactory: Factory | undefined;
 
 /** The thread count asked for by `VAE_LAB_WASM_THREADS`, or the default (every core, at most 4). */
@@ -58,15 +64,21 @@ export function wasmThreadsWanted(): number {
 /**
  * Registers a wasm backend under `name` that starts with `threads` XNNPACK threads (1: the stock
  * single-threaded build). Under another name than "wasm" it gets a copy of the kernels registered
- * for "wasm" now, fixes included, so the bench can run both builds in one process. Takes effect
- * when the backend first starts; returns false (changing nothing) if `name` has already started.
+ * for "wasm" now, fixes included, so that tests can run both builds in one process. Takes effect
+ * when the backend first starts; returns false (changing nothing) if `name` has already started,
+ * or when this tfjs is not the version the start-up was written for (see {@link wasmThreads}).
  */
 export function registerWasmBackend(threads: number, name = "wasm"): boolean {
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
     throw new Error(`The wasm backend takes 1 to ${MAX_THREADS} threads, got ${threads}.`);
   }
-  if (backendStarted(name)) return false;
   require(PACKAGE); // registers the stock backend and its kernels
+  const mismatch = threadedBuildMismatch();
+  if (mismatch) {
+    leftAsShipped.set(name, threads > 1 ? mismatch : undefined);
+    return false;
+  }
+  if (backendStarted(name)) return false;
   stockFactory ??= tf.findBackendFactory("wasm") as Factory;
   const stock = stockFactory;
   const start = async (): Promise<tf.KernelBackend> => {
@@ -99,8 +111,15 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
   return true;
 }
 
-/** Threads of the wasm backend running under `name` (undefined before it starts), and why it fell back to 1. */
+/**
+ * Threads of the wasm backend running under `name` (undefined before it starts), and why it fell back
+ * to 1. When the threaded build was never registered because of the tfjs version, says so at once.
+ */
 export function wasmThreads(name = "wasm"): { threads: number; fallback?: string } | undefined {
+  if (leftAsShipped.has(name)) {
+    const mismatch = leftAsShipped.get(name);
+    return mismatch ? { threads: 1, fallback: mismatch } : { threads: 1 };
+  }
   return backendStarted(name) ? (started.get(name) ?? { threads: 1 }) : undefined;
 }
 
@@ -123,6 +142,11 @@ async function withoutRethrowListeners<T>(start: () => Promise<T>): Promise<T> {
       }
     });
   }
+}
+
+/** Threads of the threaded build's pool, this one included (1 when only the single-threaded build runs). */
+export function wasmThreadCount(): number {
+  return (require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm")).getThreadsCount();
 }
 
 function backendStarted(name: string): boolean {
