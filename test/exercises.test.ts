@@ -11,6 +11,7 @@ import {
   exercise,
   klGaussians,
   loadClassifier,
+  mixturePrior,
   realReference,
   selectBackend,
   sliceImageSet,
@@ -399,4 +400,45 @@ test("exercise 07.2 lists only verdicts both lists hold, in the first list's ord
   assert.match(await capture(() => exercise("07.2", right)), /✓ your answer holds/);
   const all = (a: V, b: V) => [...a.keys()].filter((k) => a.get(k) !== b.get(k));
   assert.match(await capture(() => exercise("07.2", all)), /✗ not yet\. a verdict missing from one list/);
+});
+
+test("exercise 12.1 measures the holes of a model's codes under its own prior and under N(0, I)", async () => {
+  await selectBackend({ backend: "cpu" });
+  const codes = tf.tidy(() => ({
+    mu: tf.add(tf.randomNormal([200, 2], 0, 0.3, "float32", 1), 3) as tf.Tensor2D,
+    logVar: tf.fill([200, 2], -2) as tf.Tensor2D,
+  }));
+  const prior = mixturePrior({ latentDim: 2, components: 1, seed: 1 });
+  prior.variables[0].assign(tf.tensor2d([[3, 3]]));
+  prior.variables[1].assign(tf.tensor2d([[-1.5, -1.5]]));
+  const given = { codes: codes, prior: prior, seed: 2 };
+  assert.match(await capture(() => exercise("12.1", "more", given)), /✓/);
+  assert.match(await capture(() => exercise("12.1", "fewer", given)), /✗ not yet/);
+  prior.dispose();
+  tf.dispose([codes.mu, codes.logVar]);
+});
+
+test("exercise 12.2 checks a mixture's log-density on seeded random cases and names a missing 1/K", async () => {
+  await selectBackend({ backend: "cpu" });
+  const logN = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.mul(
+      -0.5,
+      tf.sum(
+        tf.add(
+          tf.div(tf.square(tf.sub(tf.expandDims(z, 1), mu)), tf.exp(logVar)),
+          tf.add(logVar, Math.log(2 * Math.PI)),
+        ),
+        2,
+      ),
+    );
+  const right = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.sub(tf.logSumExp(logN(z, mu, logVar), 1), Math.log(mu.shape[0]));
+  const noWeights = (z: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D) =>
+    tf.logSumExp(logN(z, mu, logVar), 1);
+  assert.match(await capture(() => exercise("12.2", right)), /✓/);
+  assert.match(await capture(() => exercise("12.2", noWeights)), /equal weights 1\/K/);
+  assert.match(
+    await capture(() => exercise("12.2", (z) => tf.zeros([z.shape[0]]))),
+    /differ from the mixture's/,
+  );
 });

@@ -20,6 +20,7 @@ import { nb08 } from "./nb08";
 import { nb09 } from "./nb09";
 import { nb10 } from "./nb10";
 import { nb11 } from "./nb11";
+import { nb12 } from "./nb12";
 
 const EXERCISES = {
   ...nb00,
@@ -34,6 +35,7 @@ const EXERCISES = {
   ...nb09,
   ...nb10,
   ...nb11,
+  ...nb12,
 };
 
 /** The ID of an exercise: the notebook's number and the exercise's, as "03.1". */
