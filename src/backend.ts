@@ -138,7 +138,8 @@ async function tryStart(backend: BackendName, threads: number): Promise<string |
         return `${NATIVE_PACKAGE} is not installed; the README says how to add it for native speed`;
       require(NATIVE_PACKAGE);
     }
-    if (backend === "wasm") registerWasmBackend(threads); // no-op once wasm has started
+    // With the fixes on, the library's kernels take the threads (see ./speed/wasm-threads.ts).
+    if (backend === "wasm") registerWasmBackend(threads, "wasm", wasmFixesWanted() ? 1 : threads);
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") returned false`;
     await tf.ready();
     if (backend === "cpu") silenceCpuBanner();

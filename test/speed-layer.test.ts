@@ -36,7 +36,7 @@ async function withFixesEnv<T>(value: string | undefined, f: () => Promise<T>): 
 /** The shipped kernel functions and Adam method, to check that nothing was replaced. */
 function shippedParts(): unknown[] {
   return [
-    ...[tf.Softplus, tf.Sigmoid, tf.Transpose, tf.Tile, tf.BatchMatMul].map(
+    ...[tf.Softplus, tf.Sigmoid, tf.Transpose, tf.Tile, tf.BatchMatMul, tf.Conv2D, tf.FusedConv2D].map(
       (k) => findKernel(k, "wasm")?.kernelFunc,
     ),
     findKernel(tf.Conv2DBackpropFilter, "wasm"),

@@ -340,7 +340,7 @@ test("Sum matches cpu in values and shape: leading axes (column sums, bias gradi
   }
 });
 
-test("conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: strides 1 and 2, same and valid, odd sizes", async () => {
+test("conv2d and its gradients (Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: strides 1 and 2, same and valid, odd sizes", async () => {
   // [batch, height, width, inChannels, outChannels, filter size]
   for (const [batch, h, w, inC, outC, size] of [
     [2, 7, 9, 1, 4, 3],
@@ -364,6 +364,36 @@ test("conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu: st
       }
     }
   }
+});
+
+test("fused conv2d (a bias, linear or relu) matches cpu with its gradients; dilated convolutions and other activations run as shipped", async () => {
+  const x = { shape: [3, 9, 7, 5], seed: 21 };
+  const filter = { shape: [3, 3, 5, 6], seed: 22 };
+  const bias = { shape: [6], seed: 23 };
+  type Options = Partial<Parameters<typeof tf.fused.conv2d>[0]>;
+  const conv = (options: Options) => (xs: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+    tf.fused.conv2d({
+      x: xs as tf.Tensor4D,
+      filter: w as tf.Tensor4D,
+      strides: 2,
+      pad: "same",
+      bias: b,
+      ...options,
+    });
+  // Under gradients tfjs fuses only the linear activation; without them, relu too.
+  await assertMatchesCpu("fused conv2d, linear, gradients", [x, filter, bias], withGradients(conv({})));
+  for (const options of [
+    { activation: "relu" },
+    { activation: "linear", pad: "valid", strides: 1 },
+    { activation: "leakyrelu", leakyreluAlpha: 0.2 }, // not the library's: as shipped
+    { activation: "relu", dilations: 2, strides: 1 }, // dilated: as shipped
+  ] as Options[]) {
+    const label = `fused conv2d ${JSON.stringify(options)}`;
+    await assertMatchesCpu(label, [x, filter, bias], (...xs) => [conv(options)(xs[0], xs[1], xs[2])]);
+  }
+  const dilated = (xs: tf.Tensor, w: tf.Tensor) =>
+    tf.conv2d(xs as tf.Tensor4D, w as tf.Tensor4D, 1, "same", "NHWC", 2);
+  await assertMatchesCpu("dilated conv2d", [x, filter], (...xs) => [dilated(xs[0], xs[1])]);
 });
 
 test("conv2dTranspose (Conv2DBackpropInput forward; both backprop kernels backward) matches cpu", async () => {

@@ -10,6 +10,7 @@ import { Rng, batches, createOptimizer, createVae, disposeModel, selectBackend, 
 import { installWasmFixes } from "../src/speed/wasm-fixes";
 import {
   WASM_THREADS_ENV,
+  libraryThreads,
   registerWasmBackend,
   wasmThreads,
   wasmThreadsWanted,
@@ -71,6 +72,38 @@ test("2 threads train to the same losses as 1 thread, and the report says how ma
   );
   // A backend that has started keeps its threads: registering again changes nothing.
   assert.equal(registerWasmBackend(1, "wasm-2-threads"), false);
+  await selectBackend({ backend: "wasm" });
+});
+
+/** Threads of XNNPACK's pool in the running wasm backend's module. */
+function xnnpackThreads(): number {
+  return (
+    tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }
+  ).wasm.tfjs.getThreadsCount();
+}
+
+test("with the fixes on, XNNPACK keeps one thread and the library's kernels split over the rest, to the same losses", async () => {
+  const report = await selectBackend({ backend: "wasm" });
+  installWasmFixes({ force: true });
+  if (report.threads! > 1) {
+    // selectBackend chose this when wasm started (the fixes are on in tests).
+    assert.equal(xnnpackThreads(), 1, "selectBackend's wasm: XNNPACK's threads");
+    assert.equal(libraryThreads(tf.backend()), report.threads, "selectBackend's wasm: the library's threads");
+  }
+  registerWasmBackend(1, "wasm-one");
+  registerWasmBackend(2, "wasm-xnnpack-1", 1);
+  const single = await trainOn("wasm-one", 4);
+  const split = await trainOn("wasm-xnnpack-1", 4);
+  assert.equal(xnnpackThreads(), 1);
+  assert.equal(libraryThreads(tf.backend()), 2);
+  assert.deepEqual(wasmThreads("wasm-xnnpack-1"), { threads: 2 });
+  single.forEach((loss, i) =>
+    assert.ok(Math.abs(split[i] - loss) <= 1e-6 * Math.abs(loss), `step ${i}: ${split[i]} vs ${loss}`),
+  );
+  assert.throws(
+    () => registerWasmBackend(2, "wasm-bad-pool", 3),
+    /XNNPACK takes 1 to 2 of the backend's threads, got 3/,
+  );
   await selectBackend({ backend: "wasm" });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The patch matrix of a convolution (im2col) and its adjoint (col2im) on the wasm backend's memory,
- * for the convolution-gradient kernels (./conv2d-backprop.ts).
+ * for the convolution kernels (./conv2d.ts).
  *
  * Row r of the patch matrix holds the input pixels under the filter at output position r (batch
  * item, output row, output column), as filterHeight x filterWidth runs of inChannels values; a run

@@ -11,7 +11,7 @@
 import { Worker } from "node:worker_threads";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { backendMemory, compiledKernel, kernelFunction, kernelImports } from "./wasm-kernels";
-import { wasmThreadCount } from "./wasm-threads";
+import { libraryThreads } from "./wasm-threads";
 
 /** Below this much work per part (e.g. multiply-adds), waking a helper costs more than it saves. */
 const MIN_WORK_PER_PART = 1 << 17;
@@ -116,7 +116,7 @@ function helpersFor(backend: BackendWasm, kernel: string): Helper[] {
   if (!helpers) {
     const memory = backendMemory(backend);
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const count = shared && kernelImports(kernel).length === 0 ? wasmThreadCount() - 1 : 0;
+    const count = shared && kernelImports(kernel).length === 0 ? libraryThreads(backend) - 1 : 0;
     helpers = Array.from({ length: count }, () => startHelper(memory, kernel));
     byKernel.set(kernel, helpers);
   }

@@ -9,7 +9,7 @@
  */
 import { adamUpdateFix } from "./adam";
 import { speedLayerMismatch } from "./compatibility";
-import { conv2DBackpropFilterFix, conv2DBackpropInputFix } from "./conv2d-backprop";
+import { conv2DBackpropFilterFix, conv2DBackpropInputFix, conv2DFixes } from "./conv2d";
 import { identityFix } from "./identity";
 import { type KernelFix, type Uninstall, replaceKernels } from "./kernel-registry";
 import { matMulFixes } from "./matmul";
@@ -27,6 +27,7 @@ export const WASM_FIXES_ENV = "VAE_LAB_WASM_FIXES";
 /** Every fix; each says which tfjs kernel it registers, what it runs and what it relies on. */
 const FIXES: readonly KernelFix[] = [
   ...matMulFixes,
+  ...conv2DFixes,
   conv2DBackpropFilterFix,
   conv2DBackpropInputFix,
   identityFix,

@@ -10,6 +10,10 @@
  * - the binary caps its pool at half the logical cores (it assumes two hyper-threads per core), read
  *   once while the module starts, so a 2-core machine would get 1 thread. `os.cpus()` reports twice
  *   the cores for exactly that moment.
+ * Its shared memory also lets the library's own kernels split their work over Node workers
+ * (./kernel-threads.ts), on as many threads. With the kernel fixes on, those kernels do the heavy
+ * work and XNNPACK gets one thread (`xnnpackThreads`, chosen in ../backend.ts): after each of its
+ * kernels XNNPACK's idle pool threads spin for a while, on the cores the library's workers need.
  * These rely on tfjs 4.22's internals (and the engine's private registry of started backends), so
  * nothing here runs unless ./compatibility.ts finds the version they were written for; otherwise
  * wasm starts as shipped, on one thread, and the report says why.
@@ -41,6 +45,8 @@ type Factory = () => Promise<tf.KernelBackend>;
 
 /** What started under each backend name: the thread count, or why the threaded build fell back. */
 const started = new Map<string, { threads: number; fallback?: string }>();
+/** Threads the library's own kernels split their work over, per threaded backend (./kernel-threads.ts). */
+const libraryThreadCounts = new WeakMap<object, number>();
 /**
  * Backend names left as shipped because this tfjs is not the one the start-up was written for, with
  * the reason when more than one thread was asked for.
@@ -62,15 +68,20 @@ export function wasmThreadsWanted(): number {
 }
 
 /**
- * Registers a wasm backend under `name` that starts with `threads` XNNPACK threads (1: the stock
- * single-threaded build). Under another name than "wasm" it gets a copy of the kernels registered
- * for "wasm" now, fixes included, so that tests can run both builds in one process. Takes effect
- * when the backend first starts; returns false (changing nothing) if `name` has already started,
- * or when this tfjs is not the version the start-up was written for (see {@link wasmThreads}).
+ * Registers a wasm backend under `name` that starts on `threads` threads (1: the stock
+ * single-threaded build): the library's own kernels split their work over `threads`, XNNPACK's over
+ * `xnnpackThreads` (at most `threads`). Under another name than "wasm" it gets a copy of the kernels
+ * registered for "wasm" now, fixes included, so that tests can run both builds in one process.
+ * Takes effect when the backend first starts; returns false (changing nothing) if `name` has
+ * already started, or when this tfjs is not the version the start-up was written for (see
+ * {@link wasmThreads}).
  */
-export function registerWasmBackend(threads: number, name = "wasm"): boolean {
+export function registerWasmBackend(threads: number, name = "wasm", xnnpackThreads = threads): boolean {
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
     throw new Error(`The wasm backend takes 1 to ${MAX_THREADS} threads, got ${threads}.`);
+  }
+  if (!(Number.isInteger(xnnpackThreads) && xnnpackThreads >= 1 && xnnpackThreads <= threads)) {
+    throw new Error(`XNNPACK takes 1 to ${threads} of the backend's threads, got ${xnnpackThreads}.`);
   }
   require(PACKAGE); // registers the stock backend and its kernels
   const mismatch = threadedBuildMismatch();
@@ -87,10 +98,9 @@ export function registerWasmBackend(threads: number, name = "wasm"): boolean {
       return stock();
     }
     try {
-      const backend = await threadedBackend(threads);
-      started.set(name, {
-        threads: (require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm")).getThreadsCount(),
-      });
+      const backend = await threadedBackend(xnnpackThreads);
+      libraryThreadCounts.set(backend, threads);
+      started.set(name, { threads });
       return backend;
     } catch (err) {
       started.set(name, {
@@ -144,16 +154,16 @@ async function withoutRethrowListeners<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Threads of the threaded build's pool, this one included (1 when only the single-threaded build runs). */
-export function wasmThreadCount(): number {
-  return (require(PACKAGE) as typeof import("@tensorflow/tfjs-backend-wasm")).getThreadsCount();
+/** Threads the library's own kernels split their work over on `backend`, this one included. */
+export function libraryThreads(backend: object): number {
+  return libraryThreadCounts.get(backend) ?? 1;
 }
 
 function backendStarted(name: string): boolean {
   return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry[name] !== undefined;
 }
 
-/** Starts the threaded binary with `threads` threads and wraps it in tfjs's BackendWasm. */
+/** Starts the threaded binary with `threads` XNNPACK threads and wraps it in tfjs's BackendWasm. */
 async function threadedBackend(threads: number): Promise<tf.KernelBackend> {
   if (typeof SharedArrayBuffer === "undefined")
     throw new Error("SharedArrayBuffer is not available in this JavaScript engine");
