@@ -4,7 +4,7 @@
  * A kernel call over many rows is split into parts of whole rows, one per thread: this thread runs
  * the first part, helper threads the others, each helper a Node worker with its own instance of the
  * kernel on the backend's shared memory, woken and awaited through `Atomics` (the calling thread
- * blocks, as it does while XNNPACK's threads work). Each part writes only its own rows and computes
+ * blocks, as it does while XNNPACK's threads work; both sides check a while before they sleep). Each part writes only its own rows and computes
  * each row as a call over all rows would, so the result has the same bits however it is split. The
  * single-threaded build's memory is not shared: there, and for small calls, the kernel runs whole.
  */
@@ -17,6 +17,12 @@ import { libraryThreads } from "./wasm-threads";
 const MIN_WORK_PER_PART = 1 << 17;
 /** A part that takes longer than this has lost its helper: an error rather than a hang. */
 const HELPER_TIMEOUT_MS = 60_000;
+/**
+ * Times a waiting thread (a helper between parts, the caller for its helpers) checks before it
+ * sleeps: waking a sleeping thread is slow next to the parts of a training step's products, which
+ * follow each other closely.
+ */
+const SPIN_CHECKS = 100_000;
 
 /** The words helpers and callers share: what to run (state, kernel, argument count, failed) and with what. */
 const STATE = 0;
@@ -38,6 +44,7 @@ try {
   run = Object.keys(modules).map((name) => new WebAssembly.Instance(modules[name], { env: { memory } }).exports[name]);
 } catch (err) {}
 for (;;) {
+  for (let i = 0; i < ${SPIN_CHECKS} && Atomics.load(words, ${STATE}) === ${IDLE}; i++);
   Atomics.wait(words, ${STATE}, ${IDLE});
   try {
     run[words[${KERNEL}]](...args.subarray(0, words[${ARG_COUNT}]));
@@ -94,6 +101,7 @@ function start(helper: Helper, kernel: string, args: number[]): void {
 }
 
 function finish(helper: Helper, kernel: string): void {
+  for (let i = 0; i < SPIN_CHECKS && Atomics.load(helper.words, STATE) !== IDLE; i++);
   const waited = Date.now();
   while (Atomics.load(helper.words, STATE) !== IDLE) {
     Atomics.wait(helper.words, STATE, RUN, 1000);
