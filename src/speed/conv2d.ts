@@ -80,7 +80,7 @@ function conv2D({ inputs, backend, attrs }: ForwardArgs): tf.TensorInfo {
   const bias1d = bias && { dataId: bias.dataId, shape: [info.outChannels], dtype: bias.dtype };
   const patches = gatherPatches(backend, info, x);
   try {
-    const y = fusedMatMul()({
+    const y = product(tf._FusedMatMul)({
       inputs: { a: patches, b: w2d, ...(bias1d ? { bias: bias1d } : {}) },
       backend,
       attrs: { transposeA: false, transposeB: false, activation: attrs.activation ?? "linear" },
@@ -97,7 +97,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: FilterArgs): tf.Tensor
   const patches = gatherPatches(backend, info, x);
   try {
     const dy2d = { dataId: dy.dataId, shape: [positions(info), info.outChannels], dtype: dy.dtype };
-    const dW = matMul()({
+    const dW = product(tf.BatchMatMul)({
       inputs: { a: patches, b: dy2d },
       backend,
       attrs: { transposeA: true, transposeB: false },
@@ -113,7 +113,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: InputArgs): tf.TensorIn
   const info = convInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs);
   const dy2d = { dataId: dy.dataId, shape: [positions(info), info.outChannels], dtype: dy.dtype };
   const w2d = { dataId: filter.dataId, shape: [patchSize(info), info.outChannels], dtype: filter.dtype };
-  const patches = matMul()({
+  const patches = product(tf.BatchMatMul)({
     inputs: { a: dy2d, b: w2d },
     backend,
     attrs: { transposeA: false, transposeB: true },
@@ -147,12 +147,7 @@ function convInfo(
   );
 }
 
-/** The wasm BatchMatMul kernel registered now (the fixed one while the fixes are installed). */
-function matMul(): MatMulKernel {
-  return findKernel(tf.BatchMatMul, "wasm")!.kernelFunc as unknown as MatMulKernel;
-}
-
-/** The wasm _FusedMatMul kernel registered now (the fixed one while the fixes are installed). */
-function fusedMatMul(): MatMulKernel {
-  return findKernel(tf._FusedMatMul, "wasm")!.kernelFunc as unknown as MatMulKernel;
+/** A wasm product kernel as registered now (the fixed one while the fixes are installed). */
+function product(kernelName: typeof tf.BatchMatMul | typeof tf._FusedMatMul): MatMulKernel {
+  return findKernel(kernelName, "wasm")!.kernelFunc as unknown as MatMulKernel;
 }

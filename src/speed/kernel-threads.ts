@@ -4,9 +4,10 @@
  * A kernel call over many rows is split into parts of whole rows, one per thread: this thread runs
  * the first part, helper threads the others, each helper a Node worker with its own instance of the
  * kernel on the backend's shared memory, woken and awaited through `Atomics` (the calling thread
- * blocks, as it does while XNNPACK's threads work; both sides check a while before they sleep). Each part writes only its own rows and computes
- * each row as a call over all rows would, so the result has the same bits however it is split. The
- * single-threaded build's memory is not shared: there, and for small calls, the kernel runs whole.
+ * blocks until its helpers are done; both sides check a while before they sleep). Each part writes
+ * only its own rows and computes each row as a call over all rows would, so the result has the same
+ * bits however it is split. The single-threaded build's memory is not shared: there, and for small
+ * calls, the kernel runs whole.
  */
 import { Worker } from "node:worker_threads";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
